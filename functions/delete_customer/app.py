@@ -1,0 +1,19 @@
+"""DELETE /v1/customers/{customer_id} (hard delete, If-Match required)"""
+
+from clientele.domain import customers
+from clientele.http import responses
+from clientele.http.auth import principal
+from clientele.http.preconditions import if_match
+from clientele.http.resolver import make_resolver
+
+app = make_resolver(writes=True)
+
+
+@app.delete("/v1/customers/<customer_id>")
+def delete_customer(customer_id: str):
+    customers.delete(principal(app), customer_id, if_match(app))
+    return responses.no_content()
+
+
+def handler(event, context):
+    return app.resolve(event, context)

@@ -1,0 +1,1 @@
+"""Clientele: the shared package every function imports (deployed as a Lambda layer)."""

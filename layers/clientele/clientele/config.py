@@ -1,0 +1,46 @@
+"""One validated settings model, read from the environment once per process."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    table_name: str = Field(min_length=1)
+    import_bucket: str | None = None
+    import_queue_url: str | None = None
+    # SSM parameter holding "true"/"false"; unset means writes are always on.
+    writes_switch_parameter: str | None = None
+    writes_switch_cache_seconds: int = Field(default=30, ge=0, le=30)
+    default_country: str = "US"
+    default_currency: str = "USD"
+    max_body_bytes: int = 1024 * 1024
+    idempotency_ttl_seconds: int = 24 * 60 * 60
+
+    # Claim names the functions read from the JWT authorizer's claims.
+    tenant_claim: str = "tenant_id"
+    role_claim: str = "role"
+    organization_claim: str = "organization_id"
+
+    # Set by `sam local start-api`, which does not run the HTTP API JWT
+    # authorizer: only then do the functions verify the bearer token themselves.
+    aws_sam_local: bool = False
+    local_jwt_secret: str = "clientele-local-secret"
+    local_jwt_issuer: str = "clientele-local"
+    local_jwt_audience: str = "clientele"
+
+    @classmethod
+    def from_environ(cls, environ: dict[str, str]) -> Settings:
+        """Each field reads the upper-cased variable of the same name."""
+        values = {name: environ[name.upper()] for name in cls.model_fields if name.upper() in environ}
+        return cls.model_validate(values)
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings.from_environ(dict(os.environ))

@@ -1,0 +1,394 @@
+"""Customer use cases: create, read, patch, replace, delete, archive, unarchive.
+
+Every write is conditional: creates put guard items for the unique values in
+the same transaction, updates are conditioned on the version the caller's
+If-Match named, and a lost condition becomes the matching API error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from clientele.config import get_settings
+from clientele.domain import clock, ids, merge_patch
+from clientele.domain.addresses import ADDRESS_READ_ONLY, address_fingerprint, new_address
+from clientele.domain.customer_fields import (
+    DEFAULT_ADDRESS_FIELDS,
+    READ_ONLY_FIELDS,
+    WRITABLE_FIELDS,
+    CustomerCreation,
+    CustomerFields,
+    PasswordField,
+    customer_view,
+)
+from clientele.domain.errors import (
+    Conflict,
+    FieldError,
+    LinkedRecords,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    ValidationFailed,
+)
+from clientele.domain.etags import IfMatch, etag_for
+from clientele.domain.normalize import code_key, name_key, postal_key
+from clientele.domain.passwords import hash_password
+from clientele.domain.principal import Principal
+from clientele.domain.validation import pointer, read_only_errors, validate
+from clientele.observability import count
+from clientele.store import customers as store
+from clientele.store.errors import ConditionNotMet, ItemChanged, LinkedRecordsExist, UniqueValueTaken
+
+# Uniqueness rules in the order a conflict is reported when several are broken at once.
+UNIQUE_FIELDS = ("code", "external_id", "name_postal_code")
+_CONFLICT_DETAIL = {
+    "code": "code {value!r} is already used by another customer",
+    "external_id": "external_id {value!r} is already used by another customer",
+    "name_postal_code": "a customer with this name and billing postal code already exists",
+}
+_KEEP = object()  # PUT without a password keeps the stored hash
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    """A customer as answered by the API; `etag` is also the ETag header."""
+
+    body: dict[str, Any]
+
+    @property
+    def etag(self) -> str:
+        return self.body["etag"]
+
+    @property
+    def id(self) -> str:
+        return self.body["id"]
+
+
+# ---------------------------------------------------------------- rules
+
+
+def _guards(customer: dict[str, Any], addresses: Iterable[dict[str, Any]]) -> list[store.Guard]:
+    """The unique values a customer holds (API.md §2, Uniqueness)."""
+    guards = []
+    if customer.get("code"):
+        guards.append(store.Guard("code", (customer.get("organization_id") or "", code_key(customer["code"]))))
+    if customer.get("external_id"):
+        guards.append(store.Guard("external_id", (customer["external_id"],)))
+    billing_id = customer.get("default_billing_address_id")
+    billing = next((address for address in addresses if address["id"] == billing_id), None)
+    if billing is not None and billing.get("postal_code"):
+        guards.append(store.Guard("name_postal_code", (name_key(customer["name"]), postal_key(billing["postal_code"]))))
+    return guards
+
+
+def _indexes(customer: dict[str, Any]) -> store.CustomerIndexes:
+    return store.CustomerIndexes(
+        name_key=name_key(customer["name"]),
+        code_key=code_key(customer["code"]) if customer.get("code") else None,
+        organization_id=customer.get("organization_id"),
+        created_at=customer["created_at"],
+        updated_at=customer["updated_at"],
+    )
+
+
+def _conflict(taken: UniqueValueTaken, customer: dict[str, Any]) -> Conflict:
+    detail = _CONFLICT_DETAIL[taken.field].format(value=customer.get(taken.field))
+    return Conflict(field=taken.field, existing_id=taken.holder_id, detail=detail)
+
+
+def _view(customer: dict[str, Any], addresses: list[dict[str, Any]]) -> CustomerView:
+    return CustomerView(customer_view(customer, addresses, get_settings().default_currency))
+
+
+def _derive_name(data: dict[str, Any]) -> None:
+    """On create, a missing name is "first last" when either is given."""
+    if "name" in data:
+        return
+    parts = [data.get(part) for part in ("first_name", "last_name")]
+    if all(part is None or isinstance(part, str) for part in parts):
+        joined = " ".join(part.strip() for part in parts if part and part.strip())
+        if joined:
+            data["name"] = joined
+
+
+def _nested_read_only(data: dict[str, Any], name: str) -> list[FieldError]:
+    nested = data.get(name)
+    if not isinstance(nested, dict):
+        return []
+    errors = [
+        FieldError(code="read_only", message="is read-only", pointer=pointer([name, key]))
+        for key in ADDRESS_READ_ONLY
+        if key in nested
+    ]
+    data[name] = {key: value for key, value in nested.items() if key not in ADDRESS_READ_ONLY}
+    return errors
+
+
+def _pop_read_only(data: dict[str, Any], names: Iterable[str], message: str = "is read-only") -> list[FieldError]:
+    names = [name for name in names if name in data]
+    errors = read_only_errors(data, names, message)
+    for name in names:
+        del data[name]
+    return errors
+
+
+def _password_change(data: dict[str, Any], errors: list[FieldError]) -> Any:
+    """The new password hash, None to clear it, or _KEEP when the body has no password key."""
+    if "password" not in data:
+        return _KEEP
+    value = data.pop("password")
+    try:
+        checked = validate(PasswordField, {"password": value})
+    except ValidationFailed as failed:
+        errors.extend(failed.errors)
+        return _KEEP
+    return hash_password(checked.password) if checked.password is not None else None
+
+
+def _load_visible(principal: Principal, customer_id: str) -> store.StoredCustomer:
+    if not ids.is_customer_id(customer_id):
+        raise NotFound(f"customer {customer_id!r} not found")
+    stored = store.load(principal.tenant_id, customer_id)
+    if stored is None or not principal.can_see(stored.customer.get("organization_id")):
+        raise NotFound(f"customer {customer_id!r} not found")
+    return stored
+
+
+def _check_precondition(stored: store.StoredCustomer, if_match: IfMatch | None, *, required: bool) -> None:
+    if if_match is None:
+        if required:
+            raise PreconditionRequired("this write needs an If-Match header with the customer's ETag")
+        return
+    if not if_match.matches(etag_for(stored.customer["id"], stored.customer["version"])):
+        raise PreconditionFailed("If-Match does not match the customer's current ETag")
+
+
+def _changed_elsewhere(changed: ItemChanged, customer_id: str) -> Exception:
+    if changed.current is None:
+        return NotFound(f"customer {customer_id!r} not found")
+    return PreconditionFailed("the customer changed since it was read; fetch it again and retry")
+
+
+# ---------------------------------------------------------------- use cases
+
+
+def create(principal: Principal, body: dict[str, Any]) -> CustomerView:
+    data = dict(body)
+    errors = _pop_read_only(data, READ_ONLY_FIELDS)
+    errors += _pop_read_only(data, DEFAULT_ADDRESS_FIELDS, "can only be set on PATCH or PUT")
+    errors += _nested_read_only(data, "address") + _nested_read_only(data, "billing_address")
+    if principal.organization_scoped:
+        data["organization_id"] = principal.organization_id
+    _derive_name(data)
+    fields = validate(CustomerCreation, data, extra_errors=errors)
+
+    now = clock.now()
+    timestamp = clock.timestamp(now)
+    customer_id = ids.new_id("cus", int(now.timestamp() * 1000))
+    addresses = _first_addresses(fields, customer_id, timestamp)
+    shipping = next((a for a in addresses if a["role"] in {"shipping", "both"}), None)
+    billing = next((a for a in addresses if a["role"] in {"billing", "both"}), None)
+    address_items = [{k: v for k, v in a.items() if k != "role"} for a in addresses]
+
+    customer = {
+        "id": customer_id,
+        "tenant_id": principal.tenant_id,
+        **fields.model_dump(exclude={"password", "address", "billing_address", *DEFAULT_ADDRESS_FIELDS}),
+        "default_shipping_address_id": shipping["id"] if shipping else None,
+        "default_billing_address_id": billing["id"] if billing else None,
+        "archived": False,
+        "archived_at": None,
+        "password_hash": hash_password(fields.password) if fields.password is not None else None,
+        "version": 1,
+        "created_at": timestamp,
+        "updated_at": timestamp,
+        "created_by": principal.subject,
+        "updated_by": principal.subject,
+    }
+    customer["number"] = store.next_customer_number(principal.tenant_id)
+    new_addresses = [
+        store.NewAddress(item, postal_key(item["postal_code"]) if item.get("postal_code") else None)
+        for item in address_items
+    ]
+    try:
+        store.insert(principal.tenant_id, customer, _indexes(customer), _guards(customer, address_items), new_addresses)
+    except UniqueValueTaken as taken:
+        count("UniqueConflicts")
+        raise _conflict(taken, customer) from None
+    count("CustomersCreated")
+    return _view(customer, address_items)
+
+
+def _first_addresses(fields: CustomerCreation, customer_id: str, now: str) -> list[dict[str, Any]]:
+    """`address` is the default shipping address and, unless `billing_address` is given, billing too.
+
+    The same place given twice becomes one entry that is both defaults.
+    """
+    if fields.address is None and fields.billing_address is None:
+        return []
+    entries = []
+    if fields.address is not None:
+        entries.append({**new_address(fields.address, ids.new_id("adr"), customer_id, now), "role": "shipping"})
+    if fields.billing_address is not None:
+        billing = new_address(fields.billing_address, ids.new_id("adr"), customer_id, now)
+        if entries and address_fingerprint(entries[0]) == address_fingerprint(billing):
+            entries[0]["role"] = "both"
+        else:
+            entries.append({**billing, "role": "billing"})
+    elif entries:
+        entries[0]["role"] = "both"
+    return entries
+
+
+def get(principal: Principal, customer_id: str) -> CustomerView:
+    stored = _load_visible(principal, customer_id)
+    return _view(stored.customer, stored.addresses)
+
+
+def update(principal: Principal, customer_id: str, patch: dict[str, Any], if_match: IfMatch | None) -> CustomerView:
+    """RFC 7396 merge patch of the writable fields."""
+    if if_match is None:
+        raise PreconditionRequired("PATCH needs an If-Match header with the customer's ETag")
+    stored = _load_visible(principal, customer_id)
+    _check_precondition(stored, if_match, required=True)
+    data = dict(patch)
+    errors = _pop_read_only(data, READ_ONLY_FIELDS)
+    password = _password_change(data, errors)
+    if principal.organization_scoped:
+        data.pop("organization_id", None)  # organization-scoped callers can't move customers
+    current = {name: stored.customer[name] for name in WRITABLE_FIELDS if name in stored.customer}
+    merged = merge_patch.apply(current, data)
+    fields = validate(CustomerFields, merged, extra_errors=errors)
+    return _save(principal, stored, fields, password)
+
+
+def replace(principal: Principal, customer_id: str, body: dict[str, Any], if_match: IfMatch | None) -> CustomerView:
+    """PUT: every writable field replaced; omitted optional ones reset to their defaults.
+
+    The password is write-only, so no representation carries it: a PUT without
+    `password` keeps it, `"password": null` clears it.
+    """
+    if if_match is None:
+        raise PreconditionRequired("PUT needs an If-Match header with the customer's ETag")
+    stored = _load_visible(principal, customer_id)
+    _check_precondition(stored, if_match, required=True)
+    data = dict(body)
+    errors = _pop_read_only(data, READ_ONLY_FIELDS)
+    password = _password_change(data, errors)
+    if principal.organization_scoped:
+        data["organization_id"] = principal.organization_id
+    fields = validate(CustomerFields, data, extra_errors=errors)
+    return _save(principal, stored, fields, password)
+
+
+def _check_default_addresses(fields: CustomerFields, addresses: list[dict[str, Any]]) -> None:
+    known = {address["id"] for address in addresses}
+    errors = [
+        FieldError(code="unknown_address", message="must name an address of this customer", pointer=f"/{name}")
+        for name in DEFAULT_ADDRESS_FIELDS
+        if getattr(fields, name) is not None and getattr(fields, name) not in known
+    ]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _save(principal: Principal, stored: store.StoredCustomer, fields: CustomerFields, password: Any) -> CustomerView:
+    _check_default_addresses(fields, stored.addresses)
+    before = stored.customer
+    timestamp = clock.now_timestamp()
+    after = {
+        **before,
+        **fields.model_dump(),
+        "version": before["version"] + 1,
+        "updated_at": timestamp,
+        "updated_by": principal.subject,
+    }
+    if password is not _KEEP:
+        after["password_hash"] = password
+    managed = (*WRITABLE_FIELDS, "password_hash", "version", "updated_at", "updated_by")
+    change = store.CustomerChange(
+        customer_id=before["id"],
+        expected_version=before["version"],
+        set_attributes={name: after[name] for name in managed if after.get(name) is not None},
+        remove_attributes=frozenset(name for name in managed if after.get(name) is None and name in before),
+        indexes=_indexes(after),
+        guards_before=_guards(before, stored.addresses),
+        guards_after=_guards(after, stored.addresses),
+        required_addresses=[
+            after[name] for name in DEFAULT_ADDRESS_FIELDS if after.get(name) and after[name] != before.get(name)
+        ],
+    )
+    _apply(principal, change, after)
+    return _view({name: value for name, value in after.items() if value is not None}, stored.addresses)
+
+
+def _apply(principal: Principal, change: store.CustomerChange, after: dict[str, Any]) -> None:
+    try:
+        store.update(principal.tenant_id, change)
+    except UniqueValueTaken as taken:
+        count("UniqueConflicts")
+        raise _conflict(taken, after) from None
+    except ItemChanged as changed:
+        count("LostUpdatesPrevented")
+        raise _changed_elsewhere(changed, change.customer_id) from None
+    except ConditionNotMet as unmet:
+        # The named address was deleted meanwhile (which also changes the ETag).
+        raise PreconditionFailed(f"address {unmet.tag} no longer exists") from None
+    count("CustomersUpdated")
+
+
+def delete(principal: Principal, customer_id: str, if_match: IfMatch | None) -> None:
+    """Hard delete of the customer and its address book; releases its unique values."""
+    if if_match is None:
+        raise PreconditionRequired("DELETE needs an If-Match header with the customer's ETag")
+    stored = _load_visible(principal, customer_id)
+    _check_precondition(stored, if_match, required=True)
+    customer = stored.customer
+    try:
+        store.delete(
+            principal.tenant_id,
+            customer_id,
+            customer["version"],
+            _guards(customer, stored.addresses),
+            [address["id"] for address in stored.addresses],
+        )
+    except LinkedRecordsExist as linked:
+        raise LinkedRecords(
+            {
+                "sales_orders": int(linked.current.get("sales_orders_count", 0)),
+                "sales_credits": int(linked.current.get("sales_credits_count", 0)),
+            }
+        ) from None
+    except ItemChanged as changed:
+        raise _changed_elsewhere(changed, customer_id) from None
+    count("CustomersDeleted")
+
+
+def set_archived(principal: Principal, customer_id: str, archived: bool, if_match: IfMatch | None) -> CustomerView:
+    """Archive or unarchive; idempotent (no write, same ETag, when already in that state)."""
+    stored = _load_visible(principal, customer_id)
+    _check_precondition(stored, if_match, required=False)
+    before = stored.customer
+    if bool(before.get("archived")) == archived:
+        return _view(before, stored.addresses)
+    timestamp = clock.now_timestamp()
+    after = {
+        **before,
+        "archived": archived,
+        "archived_at": timestamp if archived else None,
+        "version": before["version"] + 1,
+        "updated_at": timestamp,
+        "updated_by": principal.subject,
+    }
+    managed = ("archived", "archived_at", "version", "updated_at", "updated_by")
+    change = store.CustomerChange(
+        customer_id=customer_id,
+        expected_version=before["version"],
+        set_attributes={name: after[name] for name in managed if after[name] is not None},
+        remove_attributes=frozenset(name for name in managed if after[name] is None),
+        indexes=_indexes(after),
+    )
+    _apply(principal, change, after)
+    return _view({name: value for name, value in after.items() if value is not None}, stored.addresses)

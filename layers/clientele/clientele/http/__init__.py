@@ -1,0 +1,1 @@
+"""The API Gateway side: resolver, request parsing, auth claims, preconditions, problem details."""

@@ -1,0 +1,110 @@
+"""The resolver every function builds: request id, logging context, and the one error-to-problem mapping."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+
+from clientele.domain.errors import ClienteleError, HeadersTooLarge, ServiceUnavailable
+from clientele.http.problems import parameter_errors, problem_response
+from clientele.http.writes import require_writes_enabled
+from clientele.observability import flush_metrics, logger
+from clientele.store.errors import StoreUnavailable
+
+MAX_HEADER_BYTES = 10 * 1024
+_CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def _request_id(event: dict[str, Any]) -> str:
+    sent = (event.get("headers") or {}).get("x-request-id")
+    if isinstance(sent, str) and _CLIENT_REQUEST_ID.fullmatch(sent):
+        return sent
+    return (event.get("requestContext") or {}).get("requestId") or str(uuid.uuid4())
+
+
+def _header_bytes(event: dict[str, Any]) -> int:
+    headers = event.get("headers") or {}
+    return sum(len(name) + len(str(value)) for name, value in headers.items())
+
+
+class ClienteleResolver(APIGatewayHttpResolver):
+    """An HTTP API (payload 2.0) resolver that answers every failure as a problem document."""
+
+    def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        request_id = _request_id(event)
+        logger.set_correlation_id(request_id)
+        self.append_context(request_id=request_id)
+        path = event.get("rawPath") or "/"
+        try:
+            if _header_bytes(event) > MAX_HEADER_BYTES:
+                response = self._early_problem(HeadersTooLarge("request headers exceed 10 KB"), path, request_id)
+            else:
+                response = super().resolve(event, context)
+        finally:
+            flush_metrics()
+        response.setdefault("headers", {})["X-Request-Id"] = request_id
+        return response
+
+    def _early_problem(self, error: ClienteleError, path: str, request_id: str) -> dict[str, Any]:
+        built = problem_response(error, path, request_id)
+        return {
+            "statusCode": built.status_code,
+            "headers": dict(built.headers),
+            "body": built.body,
+            "isBase64Encoded": False,
+        }
+
+    @property
+    def request_id(self) -> str:
+        return self.context.get("request_id", "")
+
+
+def _writes_switch(app: ClienteleResolver, next_middleware: NextMiddleware) -> Response:
+    require_writes_enabled()
+    return next_middleware(app)
+
+
+def make_resolver(*, writes: bool = False) -> ClienteleResolver:
+    """`writes=True` for routes that change data: they answer 503 while the writes switch is off."""
+    app = ClienteleResolver()
+
+    def problem_for(error: ClienteleError) -> Response:
+        return problem_response(error, app.current_event.path, app.request_id)
+
+    @app.exception_handler(ClienteleError)
+    def clientele_error(error: ClienteleError) -> Response:
+        if error.status >= 500:
+            logger.warning("answered %s %s", error.status, error.slug)
+        return problem_for(error)
+
+    @app.exception_handler(StoreUnavailable)
+    def store_unavailable(error: StoreUnavailable) -> Response:
+        logger.warning("DynamoDB unavailable: %s", error)
+        unavailable = ServiceUnavailable("the data store is busy; retry shortly")
+        response = problem_for(unavailable)
+        response.headers["Retry-After"] = "1"
+        return response
+
+    from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+    from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_parameters(error: RequestValidationError) -> Response:
+        return problem_for(parameter_errors(list(error.errors())))
+
+    @app.not_found
+    def route_not_found(_: NotFoundError) -> Response:
+        return Response(status_code=404, content_type="application/json", body={"message": "Not Found"})
+
+    @app.exception_handler(Exception)
+    def unexpected(error: Exception) -> Response:
+        logger.exception("unhandled error")
+        return problem_for(ClienteleError("an unexpected error occurred; quote the request_id when reporting it"))
+
+    if writes:
+        app.use(middlewares=[_writes_switch])
+    return app

@@ -1,0 +1,368 @@
+"""Customer, address, guard and counter items: reads and the conditional writes that keep the rules.
+
+The domain hands over plain attribute dicts plus the normalized values that
+indexes and guards need; this module owns the key formats, the index
+attributes and the shape of every transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from clientele.store import keys
+from clientele.store.client import dynamodb, from_item, table_name, to_attribute, to_item
+from clientele.store.errors import (
+    ConditionNotMet,
+    ItemChanged,
+    LinkedRecordsExist,
+    StoreUnavailable,
+    UniqueValueTaken,
+)
+from clientele.store.transactions import Transaction, TransactionCancelled
+
+# Attributes that only the store writes: never part of what the domain reads back.
+_KEY_ATTRIBUTES = frozenset(
+    {
+        "pk",
+        "sk",
+        "tenant_list",
+        "org_list",
+        "sort_name",
+        "sort_code",
+        "sort_created",
+        "sort_updated",
+        "postal_key",
+        "postal_sort",
+        "lookup_key",
+        "lookup_sort",
+    }
+)
+# Counters kept by the sales ledger on the customer item; a hard delete needs them at zero.
+LINK_COUNTERS = ("sales_orders_count", "sales_credits_count")
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A unique value held by a customer: `field` plus its normalized, scoped parts."""
+
+    field: str
+    parts: tuple[str, ...]
+
+    def key(self, tenant: str) -> dict[str, str]:
+        return keys.guard_key(tenant, self.field, self.parts)
+
+
+@dataclass(frozen=True)
+class CustomerIndexes:
+    """Normalized values behind the list indexes (sorts and organization partitions)."""
+
+    name_key: str
+    code_key: str | None
+    organization_id: str | None
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class NewAddress:
+    attributes: dict[str, Any]
+    postal_key: str | None
+
+
+@dataclass(frozen=True)
+class StoredCustomer:
+    customer: dict[str, Any]
+    addresses: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _strip(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in item.items() if name not in _KEY_ATTRIBUTES}
+
+
+def _index_attributes(tenant: str, customer_id: str, indexes: CustomerIndexes) -> dict[str, str | None]:
+    code_sort = (
+        keys.sort_value("0", indexes.code_key, customer_id)
+        if indexes.code_key is not None
+        else keys.sort_value("1", customer_id)  # no code: after every code
+    )
+    return {
+        "tenant_list": keys.tenant_customers(tenant),
+        "org_list": keys.organization_customers(tenant, indexes.organization_id)
+        if indexes.organization_id is not None
+        else None,
+        "sort_name": keys.sort_value(indexes.name_key, customer_id),
+        "sort_code": code_sort,
+        "sort_created": keys.sort_value(indexes.created_at, customer_id),
+        "sort_updated": keys.sort_value(indexes.updated_at, customer_id),
+    }
+
+
+def _address_item(tenant: str, customer_id: str, address: NewAddress) -> dict[str, Any]:
+    item = {
+        **keys.address_key(tenant, customer_id, address.attributes["id"]),
+        "entity": "address",
+        **address.attributes,
+    }
+    if address.postal_key:
+        item["postal_key"] = keys.postal_code_partition(tenant, address.postal_key)
+        item["postal_sort"] = keys.sort_value(customer_id, address.attributes["id"])
+    return item
+
+
+def _client_call(operation: str, **params: Any) -> dict[str, Any]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return getattr(dynamodb(), operation)(**params)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}:
+            raise StoreUnavailable(code) from error
+        raise
+    except BotoCoreError as error:
+        raise StoreUnavailable(type(error).__name__) from error
+
+
+# ---------------------------------------------------------------- reads
+
+
+def load(tenant: str, customer_id: str) -> StoredCustomer | None:
+    """The customer and its address book in one strongly consistent Query."""
+    params: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+        "ExpressionAttributeValues": {
+            ":pk": to_attribute(keys.customer_pk(tenant, customer_id)),
+            ":prefix": to_attribute(keys.CUSTOMER_SK),
+        },
+        "ConsistentRead": True,
+    }
+    items: list[dict[str, Any]] = []
+    while True:
+        page = _client_call("query", **params)
+        items.extend(from_item(item) for item in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            break
+        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    customer = next((item for item in items if item["sk"] == keys.CUSTOMER_SK), None)
+    if customer is None:
+        return None
+    addresses = [_strip(item) for item in items if item["sk"].startswith(keys.ADDRESS_SK_PREFIX)]
+    return StoredCustomer(customer=_strip(customer), addresses=addresses)
+
+
+def ping() -> bool:
+    """One cheap read: does the table answer?"""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        dynamodb().get_item(TableName=table_name(), Key=to_item(keys.HEALTH_KEY))
+    except (ClientError, BotoCoreError):
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- writes
+
+
+def next_customer_number(tenant: str) -> int:
+    """Per-tenant sequence from 1 (an atomic counter: numbers never repeat, a failed create leaves a gap)."""
+    response = _client_call(
+        "update_item",
+        TableName=table_name(),
+        Key=to_item(keys.counter_key(tenant, keys.COUNTER_CUSTOMER_NUMBER)),
+        UpdateExpression="ADD #value :one",
+        ExpressionAttributeNames={"#value": "value"},
+        ExpressionAttributeValues={":one": to_attribute(1)},
+        ReturnValues="UPDATED_NEW",
+    )
+    return int(response["Attributes"]["value"]["N"])
+
+
+def _put_guard(transaction: Transaction, tenant: str, guard: Guard, customer_id: str, now: str) -> None:
+    transaction.put(
+        {**guard.key(tenant), "entity": "guard", "field": guard.field, "customer_id": customer_id, "created_at": now},
+        tag=f"guard:{guard.field}",
+        condition="attribute_not_exists(pk)",
+        return_old=True,
+    )
+
+
+def _release_guard(transaction: Transaction, tenant: str, guard: Guard, customer_id: str) -> None:
+    # Only ever delete our own guard; a missing one is already released.
+    transaction.delete(
+        guard.key(tenant),
+        tag=f"release:{guard.field}",
+        condition="attribute_not_exists(pk) OR customer_id = :me",
+        values={":me": customer_id},
+    )
+
+
+def _raise_for(cancelled: TransactionCancelled, guard_order: Sequence[str]) -> None:
+    for field_name in guard_order:
+        failure = cancelled.failure(f"guard:{field_name}")
+        if failure is not None:
+            holder = (failure.item or {}).get("customer_id")
+            raise UniqueValueTaken(field_name, holder) from None
+    customer_failure = cancelled.failure("customer")
+    if customer_failure is not None:
+        current = _strip(customer_failure.item) if customer_failure.item else None
+        raise ItemChanged(current) from None
+    for failure in cancelled.failures:
+        if failure.tag.startswith("check:"):
+            raise ConditionNotMet(failure.tag.removeprefix("check:")) from None
+    raise cancelled
+
+
+def insert(
+    tenant: str,
+    customer: dict[str, Any],
+    indexes: CustomerIndexes,
+    guards: Sequence[Guard],
+    addresses: Sequence[NewAddress],
+) -> None:
+    """Create the customer, its guards and addresses atomically (one TransactWriteItems).
+
+    Raises UniqueValueTaken naming the first lost guard (in `guards` order) and its holder.
+    """
+    customer_id = customer["id"]
+    transaction = Transaction()
+    item = {
+        **keys.customer_key(tenant, customer_id),
+        "entity": "customer",
+        **customer,
+        **_index_attributes(tenant, customer_id, indexes),
+    }
+    transaction.put(item, tag="customer", condition="attribute_not_exists(pk)")
+    for guard in guards:
+        _put_guard(transaction, tenant, guard, customer_id, customer["created_at"])
+    for address in addresses:
+        transaction.put(
+            _address_item(tenant, customer_id, address), tag="address", condition="attribute_not_exists(pk)"
+        )
+    try:
+        transaction.execute()
+    except TransactionCancelled as cancelled:
+        _raise_for(cancelled, [guard.field for guard in guards])
+
+
+@dataclass(frozen=True)
+class CustomerChange:
+    """A conditional update of a customer: the attributes to set and to remove, and what must hold."""
+
+    customer_id: str
+    expected_version: int
+    set_attributes: dict[str, Any]
+    remove_attributes: frozenset[str]
+    indexes: CustomerIndexes
+    guards_before: Sequence[Guard] = ()
+    guards_after: Sequence[Guard] = ()
+    # Address items that must exist when the change commits (e.g. a new default address).
+    required_addresses: Iterable[str] = ()
+
+
+def _update_expression(change: CustomerChange, tenant: str) -> tuple[str, dict[str, str], dict[str, Any]]:
+    index_values = _index_attributes(tenant, change.customer_id, change.indexes)
+    to_set = {**change.set_attributes, **{k: v for k, v in index_values.items() if v is not None}}
+    to_remove = set(change.remove_attributes) | {k for k, v in index_values.items() if v is None}
+    names: dict[str, str] = {"#version": "version"}
+    values: dict[str, Any] = {":expected": change.expected_version}
+    assignments = []
+    for position, (name, value) in enumerate(sorted(to_set.items())):
+        names[f"#s{position}"] = name
+        values[f":s{position}"] = value
+        assignments.append(f"#s{position} = :s{position}")
+    removals = []
+    for position, name in enumerate(sorted(to_remove - to_set.keys())):
+        names[f"#r{position}"] = name
+        removals.append(f"#r{position}")
+    expression = "SET " + ", ".join(assignments)
+    if removals:
+        expression += " REMOVE " + ", ".join(removals)
+    return expression, names, values
+
+
+def update(tenant: str, change: CustomerChange) -> None:
+    """Apply `change` if the customer still has `expected_version`.
+
+    Guards that change move in the same transaction; with no guard or address
+    to check it is a single conditional UpdateItem (half the write cost).
+    Raises ItemChanged (current item or None), UniqueValueTaken, ConditionNotMet.
+    """
+    expression, names, values = _update_expression(change, tenant)
+    condition = "#version = :expected"
+    key = keys.customer_key(tenant, change.customer_id)
+    before = {tuple(guard.key(tenant).values()): guard for guard in change.guards_before}
+    after = {tuple(guard.key(tenant).values()): guard for guard in change.guards_after}
+    released = [guard for key_, guard in before.items() if key_ not in after]
+    taken = [guard for key_, guard in after.items() if key_ not in before]
+    required = list(change.required_addresses)
+
+    if not released and not taken and not required:
+        from botocore.exceptions import ClientError
+
+        try:
+            _client_call(
+                "update_item",
+                TableName=table_name(),
+                Key=to_item(key),
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={name: to_attribute(value) for name, value in values.items()},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            old = error.response.get("Item")
+            raise ItemChanged(_strip(from_item(old)) if old else None) from None
+        return
+
+    transaction = Transaction()
+    transaction.update(
+        key, tag="customer", update=expression, condition=condition, names=names, values=values, return_old=True
+    )
+    for guard in released:
+        _release_guard(transaction, tenant, guard, change.customer_id)
+    for guard in taken:
+        _put_guard(transaction, tenant, guard, change.customer_id, change.indexes.updated_at)
+    for address_id in required:
+        transaction.check(
+            keys.address_key(tenant, change.customer_id, address_id),
+            tag=f"check:{address_id}",
+            condition="attribute_exists(pk)",
+        )
+    try:
+        transaction.execute()
+    except TransactionCancelled as cancelled:
+        _raise_for(cancelled, [guard.field for guard in taken])
+
+
+def delete(
+    tenant: str, customer_id: str, expected_version: int, guards: Sequence[Guard], address_ids: Sequence[str]
+) -> None:
+    """Hard delete: customer, address book and guards in one transaction, only while no ledger record links it."""
+    transaction = Transaction()
+    no_links = " AND ".join(f"(attribute_not_exists({name}) OR {name} = :zero)" for name in LINK_COUNTERS)
+    transaction.delete(
+        keys.customer_key(tenant, customer_id),
+        tag="customer",
+        condition=f"#version = :expected AND {no_links}",
+        names={"#version": "version"},
+        values={":expected": expected_version, ":zero": 0},
+        return_old=True,
+    )
+    for guard in guards:
+        _release_guard(transaction, tenant, guard, customer_id)
+    for address_id in address_ids:
+        transaction.delete(keys.address_key(tenant, customer_id, address_id), tag="address")
+    try:
+        transaction.execute()
+    except TransactionCancelled as cancelled:
+        failure = cancelled.failure("customer")
+        if failure is not None and failure.item is not None and failure.item.get("version") == expected_version:
+            raise LinkedRecordsExist(_strip(failure.item)) from None
+        _raise_for(cancelled, [])

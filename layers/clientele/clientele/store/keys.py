@@ -1,0 +1,64 @@
+"""Key and index attribute formats of the single table (ARCHITECTURE.md §2).
+
+Tenants match ^[A-Za-z0-9._-]{1,64}$ and ids are prefixed ULIDs, so neither
+contains "#"; free-form components (organizations, codes, postal codes) are
+escaped so that no value can reach into another key's space.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+CUSTOMER_SK = "CUSTOMER"
+# Addresses sort right after their customer: one Query with begins_with(sk, "CUSTOMER")
+# reads a customer and its address book, and nothing else of the partition
+# (sales orders, credits and SKU mappings can be numerous).
+ADDRESS_SK_PREFIX = "CUSTOMER#ADDR#"
+GUARD_SK = "UNIQUE"
+COUNTER_CUSTOMER_NUMBER = "customer_number"
+# Sorts below every character a sort value may contain, so "ab" < "ab c" as in plain text.
+SORT_SEPARATOR = "\x00"
+
+
+def escape(component: str) -> str:
+    return component.replace("%", "%25").replace("#", "%23")
+
+
+def customer_pk(tenant: str, customer_id: str) -> str:
+    return f"T#{tenant}#C#{customer_id}"
+
+
+def customer_key(tenant: str, customer_id: str) -> dict[str, str]:
+    return {"pk": customer_pk(tenant, customer_id), "sk": CUSTOMER_SK}
+
+
+def address_key(tenant: str, customer_id: str, address_id: str) -> dict[str, str]:
+    return {"pk": customer_pk(tenant, customer_id), "sk": ADDRESS_SK_PREFIX + address_id}
+
+
+def guard_key(tenant: str, field: str, parts: Iterable[str]) -> dict[str, str]:
+    value = "#".join(escape(part) for part in parts)
+    return {"pk": f"T#{tenant}#U#{field}#{value}", "sk": GUARD_SK}
+
+
+def counter_key(tenant: str, counter: str) -> dict[str, str]:
+    return {"pk": f"T#{tenant}#COUNTER", "sk": counter}
+
+
+def tenant_customers(tenant: str) -> str:
+    return f"T#{tenant}#CUSTOMERS"
+
+
+def organization_customers(tenant: str, organization_id: str) -> str:
+    return f"T#{tenant}#O#{escape(organization_id)}#CUSTOMERS"
+
+
+def postal_code_partition(tenant: str, postal_key: str) -> str:
+    return f"T#{tenant}#P#{escape(postal_key)}"
+
+
+def sort_value(*parts: str) -> str:
+    return SORT_SEPARATOR.join(parts)
+
+
+HEALTH_KEY = {"pk": "HEALTH", "sk": "HEALTH"}

@@ -1,0 +1,35 @@
+"""events/ holds one sample event per function, and each is served by its function as written."""
+
+from __future__ import annotations
+
+import json
+
+from tests.integration.conftest import ROOT, sample_event
+
+
+def test_there_is_one_sample_event_per_function(aws):
+    events = {path.stem for path in (ROOT / "events").glob("*.json")}
+
+    assert events == set(aws.specs)
+
+
+def test_each_sample_event_names_its_function_route(aws):
+    from localdev.template import Template
+
+    routes = {route.function_id: route.route_key for route in Template.load(ROOT / "template.yaml").http_routes()}
+    for function_dir, spec in aws.specs.items():
+        assert sample_event(function_dir)["routeKey"] == routes[spec.logical_id], function_dir
+
+
+def test_sample_create_event_as_written_creates_a_customer(api):
+    reply = api.call("create_customer", body=json.loads(sample_event("create_customer")["body"]))
+
+    assert reply.status == 201
+    assert reply.body["code"] == "ACME" and reply.body["default_shipping_address"]["city"] == "Sydney"
+
+
+def test_sample_get_event_answers_404_for_its_placeholder_id(api):
+    assert (
+        api.call("get_customer", customer_id=sample_event("get_customer")["pathParameters"]["customer_id"]).status
+        == 404
+    )

@@ -1,0 +1,67 @@
+"""The writes switch (API.md §8) and GET /health (§11)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_writes_switched_off_answer_503_and_reads_keep_working(api, writes_switch):
+    customer = api.created({"name": "Frozen"})
+    writes_switch(False)
+
+    replies = {
+        "create": api.create({"name": "New"}),
+        "patch": api.patch(customer["id"], {"branch": "x"}, customer["etag"]),
+        "put": api.put(customer["id"], {"name": "x"}, customer["etag"]),
+        "delete": api.delete(customer["id"], customer["etag"]),
+        "archive": api.archive(customer["id"]),
+        "unarchive": api.unarchive(customer["id"]),
+    }
+
+    for name, reply in replies.items():
+        assert reply.status == 503, name
+        assert reply.header("Retry-After") == "3600", name
+        assert reply.body["type"] == "/problems/endpoint-disabled", name
+    assert api.get(customer["id"]).body == customer
+
+    writes_switch(True)
+    assert api.patch(customer["id"], {"branch": "x"}, customer["etag"]).status == 200
+
+
+def test_the_switch_is_checked_before_the_body(api, writes_switch):
+    writes_switch(False)
+
+    assert api.create(None, raw_body="{broken").status == 503
+
+
+def test_health_is_ok_when_the_table_answers(api):
+    reply = api.call("health")
+
+    assert reply.status == 200
+    assert reply.body == {"status": "ok"}
+
+
+def test_health_is_503_when_the_table_does_not_answer(api, monkeypatch):
+    from clientele.store import customers
+
+    monkeypatch.setattr(customers, "table_name", lambda: "no-such-table")
+
+    reply = api.call("health")
+
+    assert reply.status == 503
+    assert reply.body == {"status": "unavailable"}
+
+
+@pytest.mark.parametrize("function_dir", ["create_customer", "get_customer"])
+def test_every_response_carries_a_request_id(api, function_dir):
+    sent = api.call(
+        function_dir,
+        customer_id=None if function_dir == "create_customer" else "cus_x",
+        body={"name": "Id"} if function_dir == "create_customer" else None,
+        headers={"X-Request-Id": "client-chosen-42"},
+    )
+    generated = api.call("get_customer", customer_id="cus_x")
+
+    assert sent.header("X-Request-Id") == "client-chosen-42"
+    assert generated.header("X-Request-Id")
+    assert generated.body["request_id"] == generated.header("X-Request-Id")
