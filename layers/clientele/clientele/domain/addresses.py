@@ -96,11 +96,16 @@ _ABBREVIATIONS = {
 }
 
 
+_APOSTROPHES = "'\u2019"
+
+
 def _words(value: str | None) -> str:
     if not value:
         return ""
+    # Punctuation separates words ("St.,Suite" is two words, "5/123" is not "5123"); apostrophes join them.
     kept = "".join(
-        " " if char.isspace() else char for char in value.casefold() if not unicodedata.category(char).startswith("P")
+        "" if char in _APOSTROPHES else " " if char.isspace() or unicodedata.category(char).startswith("P") else char
+        for char in value.casefold()
     )
     return " ".join(_ABBREVIATIONS.get(word, word) for word in kept.split())
 

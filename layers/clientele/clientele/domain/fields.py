@@ -61,7 +61,7 @@ def _valid_email(value: str) -> str:
 
 Email = Annotated[
     str,
-    StringConstraints(strict=True, min_length=3, max_length=254),
+    StringConstraints(strict=True, max_length=254),
     AfterValidator(_valid_email),
     BeforeValidator(_reject_control_characters),
 ]
@@ -69,9 +69,11 @@ Email = Annotated[
 
 def _no_duplicate_emails(emails: list[str]) -> list[str]:
     seen: set[str] = set()
-    for email in emails:
+    for index, email in enumerate(emails):
         if email.casefold() in seen:
-            raise PydanticCustomError("duplicate_email", "lists the same address twice")
+            raise PydanticCustomError(
+                "duplicate_email", "lists the same address twice (again at index {index})", {"index": index}
+            )
         seen.add(email.casefold())
     return emails
 
@@ -96,7 +98,7 @@ PhoneList = Annotated[list[Phone], Field(max_length=10)]
 
 # --- money ---------------------------------------------------------------------
 
-_MONEY = re.compile(r"\d{1,13}(\.\d{1,2})?")
+_MONEY = re.compile(r"[0-9]{1,13}(\.[0-9]{1,2})?")
 
 
 def _valid_money(value: Any) -> str:

@@ -71,7 +71,7 @@ def _parse_float(text: str) -> float:
 
 def _check_tree(value: Any, depth: int = 1) -> None:
     """Nesting depth and lone surrogates (which json.loads lets through from \\u escapes)."""
-    if depth > MAX_DEPTH:
+    if isinstance(value, dict | list) and depth > MAX_DEPTH:
         raise MalformedRequest(f"the body nests deeper than {MAX_DEPTH} levels")
     if isinstance(value, str):
         try:
