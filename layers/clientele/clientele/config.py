@@ -34,6 +34,14 @@ class Settings(BaseModel):
     local_jwt_issuer: str = "clientele-local"
     local_jwt_audience: str = "clientele"
 
+    # Lambda sets AWS_LAMBDA_FUNCTION_NAME; tracing needs it, X-Ray's daemon, and no opt-out.
+    aws_lambda_function_name: str | None = None
+    powertools_trace_disabled: bool = False
+
+    @property
+    def tracing_enabled(self) -> bool:
+        return bool(self.aws_lambda_function_name) and not self.powertools_trace_disabled and not self.aws_sam_local
+
     @classmethod
     def from_environ(cls, environ: dict[str, str]) -> Settings:
         """Each field reads the upper-cased variable of the same name."""

@@ -7,8 +7,9 @@ No PII in logs: never log bodies, emails, phones, names or passwords.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -33,6 +34,11 @@ def flush_metrics() -> None:
 
 @cache
 def tracer() -> Tracer:
+    """Created on first use only (it imports the X-Ray SDK and patches boto3 to trace DynamoDB calls)."""
     from aws_lambda_powertools import Tracer
 
     return Tracer()
+
+
+def traced[F: Callable[..., Any]](function: F) -> F:
+    return tracer().capture_method(function)

@@ -9,10 +9,11 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
+from clientele.config import get_settings
 from clientele.domain.errors import ClienteleError, HeadersTooLarge, ServiceUnavailable
 from clientele.http.problems import parameter_errors, problem_response
 from clientele.http.writes import require_writes_enabled
-from clientele.observability import flush_metrics, logger
+from clientele.observability import flush_metrics, logger, traced
 from clientele.store.errors import StoreUnavailable
 
 MAX_HEADER_BYTES = 10 * 1024
@@ -42,6 +43,8 @@ class ClienteleResolver(APIGatewayHttpResolver):
         try:
             if _header_bytes(event) > MAX_HEADER_BYTES:
                 response = self._early_problem(HeadersTooLarge("request headers exceed 10 KB"), path, request_id)
+            elif get_settings().tracing_enabled:
+                response = traced(super().resolve)(event, context)
             else:
                 response = super().resolve(event, context)
         finally:
