@@ -1,0 +1,198 @@
+"""Moto 5.2.5 fix-ups the local runner and the tests rely on.
+
+``DynamoDBBackend.transact_write_items`` in moto deep-copies the *whole table* once per
+transaction item to be able to roll back. With a few thousand items every transaction
+takes longer than the request it serves. This replacement snapshots only the items the
+transaction touches and restores exactly those when it is cancelled, keeping moto's
+observable behaviour (limits, validation errors, cancellation reasons).
+
+S3 event notifications: moto URL-encodes the object key with ``quote_plus``, which also
+turns ``/`` into ``%2F``; S3 form-encodes the key but leaves the slashes (``uploads/my+file.csv``).
+"""
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote_plus
+
+import moto.s3.notifications as s3_notifications
+from moto.core.exceptions import JsonRESTError
+from moto.dynamodb.comparisons import get_filter_expression
+from moto.dynamodb.exceptions import (
+    ConditionalCheckFailed,
+    MockValidationException,
+    MultipleTransactionsException,
+    TooManyTransactionsException,
+    TransactionCanceledException,
+    TransactWriteSingleOpException,
+)
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import Table
+
+MAX_TRANSACTION_ACTIONS = 100
+_OPERATIONS = ("ConditionCheck", "Put", "Delete", "Update")
+_PATCH_MARKER = "_localdev_item_snapshots"
+
+_original_transact_write_items = DynamoDBBackend.transact_write_items
+
+
+@dataclass
+class _ItemSnapshot:
+    """One touched item as it was before the transaction (``item`` None: it did not exist)."""
+
+    table: Table
+    hash_key: DynamoType
+    range_key: DynamoType | None
+    item: Item | None
+    had_partition: bool
+    stream_length: int | None
+
+    def restore(self) -> None:
+        items = self.table.items
+        if self.range_key is None:
+            if self.item is None:
+                items.pop(self.hash_key, None)
+            else:
+                items[self.hash_key] = self.item
+        elif self.item is None:
+            # .get, not [], so that the defaultdict does not grow an empty partition.
+            partition = items.get(self.hash_key)
+            if partition is not None:
+                partition.pop(self.range_key, None)
+                if not partition and not self.had_partition:
+                    del items[self.hash_key]
+        else:
+            items[self.hash_key][self.range_key] = self.item
+        shard = self.table.stream_shard
+        if shard is not None and self.stream_length is not None:
+            del shard.items[self.stream_length :]
+
+
+def _snapshot(table: Table, hash_key: DynamoType, range_key: DynamoType | None) -> _ItemSnapshot:
+    current = table.get_item(hash_key, range_key)
+    shard = table.stream_shard
+    return _ItemSnapshot(
+        table=table,
+        hash_key=hash_key,
+        range_key=range_key,
+        item=copy.deepcopy(current) if current is not None else None,
+        had_partition=hash_key in table.items,
+        stream_length=len(shard.items) if shard is not None else None,
+    )
+
+
+def _action_key(table: Table, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
+    if op_type != "Put":
+        return op["Key"]
+    attrs = op["Item"]
+    key_names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+    missing = [name for name in key_names if name not in attrs]
+    if missing:
+        raise MockValidationException(
+            f"One or more parameter values were invalid: Missing the key {missing[0]} in the item"
+        )
+    return {name: attrs[name] for name in key_names}
+
+
+def _apply(backend: DynamoDBBackend, op_type: str, op: dict[str, Any], key: dict[str, Any]) -> None:
+    """Perform one action whose condition already held, through moto's own write paths."""
+    table_name = op["TableName"]
+    expressions = {
+        "expression_attribute_names": op.get("ExpressionAttributeNames"),
+        "expression_attribute_values": op.get("ExpressionAttributeValues"),
+    }
+    if op_type == "Put":
+        backend.put_item(table_name, op["Item"], **expressions)
+    elif op_type == "Delete":
+        backend.delete_item(table_name, key, **expressions)
+    elif op_type == "Update":
+        backend.update_item(table_name, key, update_expression=op["UpdateExpression"], **expressions)
+
+
+def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    if len(transact_items) > MAX_TRANSACTION_ACTIONS:
+        raise TooManyTransactionsException()
+
+    snapshots: list[_ItemSnapshot] = []
+    seen: set[tuple[str, DynamoType, DynamoType | None]] = set()
+    # One entry per action: (code, message, item); (None, None, None) for actions that passed.
+    reasons: list[tuple[str, str, dict[str, Any] | None] | tuple[None, None, None]] = []
+
+    def roll_back() -> None:
+        for snapshot in reversed(snapshots):
+            snapshot.restore()
+
+    for action in transact_items:
+        old_item: dict[str, Any] | None = None
+        try:
+            if len(action) != 1:
+                raise TransactWriteSingleOpException()
+            op_type, op = next(iter(action.items()))
+            if op_type not in _OPERATIONS:
+                raise MockValidationException(f"Unsupported transaction operation: {op_type}")
+            table_name = op["TableName"]
+            table = self.get_table(table_name)
+            key = _action_key(table, op_type, op)
+            hash_key, range_key = self.get_keys_value(table, key)
+            identity = (table.name, hash_key, range_key)
+            if identity in seen:
+                raise MultipleTransactionsException()
+            seen.add(identity)
+
+            current = table.get_item(hash_key, range_key)
+            condition = get_filter_expression(
+                op.get("ConditionExpression"),
+                op.get("ExpressionAttributeNames"),
+                op.get("ExpressionAttributeValues"),
+            )
+            if not condition.expr(current):
+                if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current is not None:
+                    old_item = current.to_json()["Attributes"]
+                raise ConditionalCheckFailed(item=old_item)
+
+            if op_type != "ConditionCheck":
+                snapshots.append(_snapshot(table, hash_key, range_key))
+                _apply(self, op_type, op, key)
+            reasons.append((None, None, None))
+        except MockValidationException:
+            # A malformed request fails as a whole and writes nothing.
+            roll_back()
+            raise
+        except ConditionalCheckFailed as failed:
+            reasons.append(("ConditionalCheckFailed", str(failed.message), old_item))
+        except JsonRESTError as error:
+            # Like moto: any other service error (e.g. an unknown table) cancels with that reason.
+            reasons.append((error.error_type.rpartition("#")[2], str(error.message), None))
+        except Exception:
+            # A bug must not leave half a transaction behind; the error still propagates.
+            roll_back()
+            raise
+
+    if any(code is not None for code, _, _ in reasons):
+        roll_back()
+        raise TransactionCanceledException(reasons)
+
+
+def s3_event_key(key: str, safe: str = "/", *args: Any, **kwargs: Any) -> str:
+    """Form-encode an object key as S3 notifications do: spaces as ``+``, slashes kept."""
+    return quote_plus(key, safe, *args, **kwargs)
+
+
+def install() -> None:
+    """Apply the fix-ups (idempotent)."""
+    s3_notifications.quote_plus = s3_event_key  # type: ignore[attr-defined]
+    if getattr(DynamoDBBackend.transact_write_items, _PATCH_MARKER, False):
+        return
+    setattr(transact_write_items, _PATCH_MARKER, True)
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+def uninstall() -> None:
+    """Put moto's own implementations back (the benchmark compares both)."""
+    s3_notifications.quote_plus = quote_plus  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = _original_transact_write_items  # type: ignore[method-assign]
+
+
+def installed() -> bool:
+    return bool(getattr(DynamoDBBackend.transact_write_items, _PATCH_MARKER, False))

@@ -1,0 +1,359 @@
+"""Create the template's data resources on an AWS endpoint, from the template's own properties.
+
+Tables (keys, GSIs, TTL), buckets (with their S3 → SQS notifications), queues (with
+redrive to their DLQ) and SSM parameters. Works against the embedded moto server, an
+external endpoint, or in-process moto (``mock_aws``) when given plain boto3 clients.
+Idempotent: whatever already exists is reused.
+"""
+
+import json
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from localdev.template import PhysicalResource, Resolver, Template, TemplateError, queue_name
+
+log = logging.getLogger(__name__)
+
+# CloudFormation AWS::SQS::Queue properties that are SQS queue attributes of the same name.
+_QUEUE_ATTRIBUTES = (
+    "ContentBasedDeduplication",
+    "DeduplicationScope",
+    "DelaySeconds",
+    "FifoQueue",
+    "FifoThroughputLimit",
+    "KmsDataKeyReusePeriodSeconds",
+    "KmsMasterKeyId",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "SqsManagedSseEnabled",
+    "VisibilityTimeout",
+)
+_JSON_QUEUE_ATTRIBUTES = ("RedrivePolicy", "RedriveAllowPolicy")
+
+
+@dataclass(frozen=True)
+class AwsClients:
+    dynamodb: Any
+    s3: Any
+    sqs: Any
+    ssm: Any
+
+    @classmethod
+    def create(cls, endpoint_url: str | None, region: str) -> "AwsClients":
+        """Clients for ``endpoint_url`` (None: boto3's default, which is what ``mock_aws`` intercepts)."""
+        session = boto3.session.Session(region_name=region)
+        services = ("dynamodb", "s3", "sqs", "ssm")
+        return cls(*(session.client(service, endpoint_url=endpoint_url) for service in services))
+
+
+@dataclass(frozen=True)
+class LocalResources:
+    """Physical names of what was created, by logical id."""
+
+    endpoint_url: str | None
+    region: str
+    physical: Mapping[str, PhysicalResource]
+    tables: Mapping[str, str] = field(default_factory=dict)
+    buckets: Mapping[str, str] = field(default_factory=dict)
+    queues: Mapping[str, str] = field(default_factory=dict)  # logical id -> URL
+    queue_arns: Mapping[str, str] = field(default_factory=dict)
+    parameters: Mapping[str, str] = field(default_factory=dict)  # logical id -> parameter name
+
+    @property
+    def table(self) -> str | None:
+        return next(iter(self.tables.values()), None)
+
+    @property
+    def bucket(self) -> str | None:
+        return next(iter(self.buckets.values()), None)
+
+    def describe(self) -> dict[str, Any]:
+        """The ``GET /_local/aws`` document."""
+        return {
+            "endpoint_url": self.endpoint_url,
+            "region": self.region,
+            "table": self.table,
+            "bucket": self.bucket,
+            "queues": dict(self.queues),
+            "parameters": dict(self.parameters),
+            "tables": dict(self.tables),
+            "buckets": dict(self.buckets),
+        }
+
+
+def env_name_for_parameter(parameter: str) -> str:
+    """``WritesEnabled`` → ``WRITES_ENABLED``: the env var that overrides an SSM value locally."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", parameter).upper()
+
+
+def create_resources(
+    template: Template,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    *,
+    clients: AwsClients | None = None,
+    environ: Mapping[str, str] | None = None,
+    visibility_timeout: int | None = None,
+) -> LocalResources:
+    """Create (or reuse) every table, bucket, queue and SSM parameter of ``template``.
+
+    ``visibility_timeout`` replaces every queue's VisibilityTimeout (a local convenience:
+    the template's may be hours, which makes retries unobservable on a laptop).
+    """
+    region = region or template.region
+    clients = clients or AwsClients.create(endpoint_url, region)
+    env = os.environ if environ is None else environ
+    resolver = template.resolver()
+
+    queues, queue_arns, physical = _create_queues(template, resolver, clients.sqs, visibility_timeout)
+    resolver = resolver.with_overrides(physical)
+    tables = {}
+    for logical_id, resource in template.resources_of_type("AWS::DynamoDB::Table").items():
+        created = _create_table(logical_id, resource, resolver, clients.dynamodb)
+        tables[logical_id], physical[logical_id] = created
+    resolver = resolver.with_overrides(physical)
+    buckets = {}
+    for logical_id, resource in template.resources_of_type("AWS::S3::Bucket").items():
+        props = resource.get("Properties") or {}
+        buckets[logical_id] = _create_bucket(logical_id, props, resolver, clients.s3, region)
+    parameters = {}
+    for logical_id, resource in template.resources_of_type("AWS::SSM::Parameter").items():
+        parameters[logical_id] = _put_parameter(logical_id, resource, resolver, clients.ssm, env)
+    return LocalResources(
+        endpoint_url=endpoint_url,
+        region=region,
+        physical=physical,
+        tables=tables,
+        buckets=buckets,
+        queues=queues,
+        queue_arns=queue_arns,
+        parameters=parameters,
+    )
+
+
+# ----------------------------------------------------------------------------- SQS
+
+
+def _create_queues(
+    template: Template, resolver: Resolver, sqs: Any, visibility_timeout: int | None
+) -> tuple[dict[str, str], dict[str, str], dict[str, PhysicalResource]]:
+    declared = template.resources_of_type("AWS::SQS::Queue")
+    urls: dict[str, str] = {}
+    arns: dict[str, str] = {}
+    physical: dict[str, PhysicalResource] = {}
+    # Pass 1: every queue without its redrive policy (its DLQ may not exist yet).
+    for logical_id, resource in declared.items():
+        props = resource.get("Properties") or {}
+        name = queue_name(resolver, logical_id, props)
+        attributes = _queue_attributes(resolver, props, visibility_timeout)
+        url = _ensure_queue(sqs, name, attributes)
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        urls[logical_id], arns[logical_id] = url, arn
+        physical[logical_id] = PhysicalResource(url, {"Arn": arn, "QueueName": name, "QueueUrl": url})
+    # Pass 2: redrive policies, resolved against the real DLQ ARNs.
+    resolver = resolver.with_overrides(physical)
+    for logical_id, resource in declared.items():
+        props = resource.get("Properties") or {}
+        json_attributes = {
+            key: json.dumps(_redrive_policy(resolver.resolve(props[key])))
+            for key in _JSON_QUEUE_ATTRIBUTES
+            if key in props
+        }
+        if json_attributes:
+            sqs.set_queue_attributes(QueueUrl=urls[logical_id], Attributes=json_attributes)
+    return urls, arns, physical
+
+
+def _queue_attributes(resolver: Resolver, props: Mapping[str, Any], visibility: int | None) -> dict[str, str]:
+    attributes = {}
+    for key in _QUEUE_ATTRIBUTES:
+        if key in props:
+            value = resolver.resolve(props[key])
+            attributes[key] = str(value).lower() if isinstance(value, bool) else str(value)
+    if visibility is not None:
+        attributes["VisibilityTimeout"] = str(visibility)
+    return attributes
+
+
+def _redrive_policy(policy: Any) -> Any:
+    """CloudFormation takes the policy as an object or JSON text; SQS wants JSON with a numeric count."""
+    if isinstance(policy, str):
+        policy = json.loads(policy)
+    if isinstance(policy, dict) and "maxReceiveCount" in policy:
+        policy = {**policy, "maxReceiveCount": int(policy["maxReceiveCount"])}
+    return policy
+
+
+def _ensure_queue(sqs: Any, name: str, attributes: dict[str, str]) -> str:
+    try:
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    except ClientError as error:
+        if not _is_missing_queue(error):
+            raise
+        return sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    # Reused: bring its attributes in line with the template (FifoQueue cannot change).
+    settable = {key: value for key, value in attributes.items() if key != "FifoQueue"}
+    if settable:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes=settable)
+    return url
+
+
+def _is_missing_queue(error: ClientError) -> bool:
+    code = error.response.get("Error", {}).get("Code", "")
+    return code in {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"} or code.endswith(
+        "QueueDoesNotExist"
+    )
+
+
+# ----------------------------------------------------------------------------- DynamoDB
+
+
+def _create_table(
+    logical_id: str, resource: Mapping[str, Any], resolver: Resolver, dynamodb: Any
+) -> tuple[str, PhysicalResource]:
+    props = resolver.resolve(resource.get("Properties") or {})
+    name = resolver.physical(logical_id).ref
+    billing_mode = props.get("BillingMode", "PROVISIONED")
+    request: dict[str, Any] = {
+        "TableName": name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": billing_mode,
+    }
+    throughput = billing_mode != "PAY_PER_REQUEST"
+    if throughput:
+        request["ProvisionedThroughput"] = _throughput(props.get("ProvisionedThroughput"))
+    if props.get("GlobalSecondaryIndexes"):
+        request["GlobalSecondaryIndexes"] = [_index(i, throughput) for i in props["GlobalSecondaryIndexes"]]
+    if props.get("LocalSecondaryIndexes"):
+        request["LocalSecondaryIndexes"] = [_index(index, False) for index in props["LocalSecondaryIndexes"]]
+    stream = props.get("StreamSpecification")
+    if stream and stream.get("StreamViewType"):
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+    if "DeletionProtectionEnabled" in props:
+        request["DeletionProtectionEnabled"] = bool(props["DeletionProtectionEnabled"])
+    try:
+        description = dynamodb.create_table(**request)["TableDescription"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ResourceInUseException":
+            raise
+        description = dynamodb.describe_table(TableName=name)["Table"]
+        _warn_on_index_drift(name, request, description)
+    dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    _ensure_ttl(dynamodb, name, props.get("TimeToLiveSpecification"))
+    arn = description.get("TableArn") or resolver.get_att(logical_id, "Arn")
+    attributes = {"Arn": arn, "StreamArn": description.get("LatestStreamArn") or f"{arn}/stream/local"}
+    return name, PhysicalResource(name, attributes)
+
+
+def _throughput(value: Mapping[str, Any] | None) -> dict[str, int]:
+    value = value or {}
+    return {
+        "ReadCapacityUnits": int(value.get("ReadCapacityUnits", 5)),
+        "WriteCapacityUnits": int(value.get("WriteCapacityUnits", 5)),
+    }
+
+
+def _index(index: Mapping[str, Any], throughput: bool) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "IndexName": index["IndexName"],
+        "KeySchema": index["KeySchema"],
+        "Projection": index.get("Projection") or {"ProjectionType": "ALL"},
+    }
+    if throughput:
+        spec["ProvisionedThroughput"] = _throughput(index.get("ProvisionedThroughput"))
+    return spec
+
+
+def _warn_on_index_drift(name: str, request: Mapping[str, Any], description: Mapping[str, Any]) -> None:
+    wanted = {index["IndexName"] for index in request.get("GlobalSecondaryIndexes", [])}
+    present = {index["IndexName"] for index in description.get("GlobalSecondaryIndexes", [])}
+    if wanted - present:
+        missing = ", ".join(sorted(wanted - present))
+        log.warning("table %s exists without index(es) %s: recreate it", name, missing)
+
+
+def _ensure_ttl(dynamodb: Any, name: str, spec: Mapping[str, Any] | None) -> None:
+    if not spec or not spec.get("Enabled"):
+        return
+    current = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    if current.get("TimeToLiveStatus") in {"ENABLED", "ENABLING"}:
+        return
+    dynamodb.update_time_to_live(
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": spec["AttributeName"]}
+    )
+
+
+# ----------------------------------------------------------------------------- S3
+
+
+def _create_bucket(bucket_id: str, props: dict[str, Any], resolver: Resolver, s3: Any, region: str) -> str:
+    name = resolver.physical(bucket_id).ref
+    request: dict[str, Any] = {"Bucket": name}
+    if region != "us-east-1":
+        request["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    try:
+        s3.create_bucket(**request)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "BucketAlreadyOwnedByYou":
+            raise
+    notifications = resolver.resolve(props.get("NotificationConfiguration") or {})
+    if notifications:
+        s3.put_bucket_notification_configuration(
+            Bucket=name, NotificationConfiguration=_notification_configuration(bucket_id, notifications)
+        )
+    return name
+
+
+def _notification_configuration(logical_id: str, config: Mapping[str, Any]) -> dict[str, Any]:
+    for unsupported in ("LambdaConfigurations", "TopicConfigurations", "EventBridgeConfiguration"):
+        if config.get(unsupported):
+            log.warning("%s: %s are not emulated locally", logical_id, unsupported)
+    queue_configurations = []
+    for entry in config.get("QueueConfigurations") or []:
+        queue_config: dict[str, Any] = {"QueueArn": entry["Queue"], "Events": [entry["Event"]]}
+        rules = (((entry.get("Filter") or {}).get("S3Key")) or {}).get("Rules")
+        if rules:
+            filter_rules = [{"Name": rule["Name"], "Value": rule["Value"]} for rule in rules]
+            queue_config["Filter"] = {"Key": {"FilterRules": filter_rules}}
+        queue_configurations.append(queue_config)
+    return {"QueueConfigurations": queue_configurations} if queue_configurations else {}
+
+
+# ----------------------------------------------------------------------------- SSM
+
+
+def _put_parameter(
+    logical_id: str, resource: Mapping[str, Any], resolver: Resolver, ssm: Any, env: Mapping[str, str]
+) -> str:
+    raw = resource.get("Properties") or {}
+    props = resolver.resolve(raw)
+    name = resolver.physical(logical_id).ref
+    value = _parameter_value(raw.get("Value"), props.get("Value"), resolver.template, env)
+    ssm.put_parameter(Name=name, Value=value, Type=props.get("Type", "String"), Overwrite=True)
+    return name
+
+
+def _parameter_value(raw_value: Any, template_value: Any, template: Template, env: Mapping[str, str]) -> str:
+    """The template's value, unless it is ``!Ref SomeParameter`` and env ``SOME_PARAMETER`` is set."""
+    if isinstance(raw_value, dict) and set(raw_value) == {"Ref"}:
+        parameter = raw_value["Ref"]
+        declared = (template.document.get("Parameters") or {}).get(parameter)
+        override = env.get(env_name_for_parameter(parameter)) if declared is not None else None
+        if override is not None:
+            allowed = declared.get("AllowedValues")
+            if allowed is not None and override not in [str(v) for v in allowed]:
+                variable = env_name_for_parameter(parameter)
+                raise TemplateError(f"{variable}={override!r}: must be one of {allowed}")
+            return override
+    if isinstance(template_value, bool):
+        return "true" if template_value else "false"
+    return str(template_value)

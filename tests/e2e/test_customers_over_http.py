@@ -1,0 +1,189 @@
+"""The customer core through the local runner over real HTTP: the README, concurrency, isolation."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import threading
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _tenant() -> str:
+    return f"e2e-{uuid.uuid4().hex[:10]}"
+
+
+def _headers(token: str, **extra: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", **extra}
+
+
+def _create(runner, token: str, body: dict) -> requests.Response:
+    return requests.post(f"{runner.url}/v1/customers", json=body, headers=_headers(token), timeout=30)
+
+
+def test_readme_walkthrough_runs_as_written(runner, tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"<!-- walkthrough:start -->\n```sh\n(.*?)```\n<!-- walkthrough:end -->", readme, re.S)
+    assert block, "README.md lost its walkthrough block"
+
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", f"cd {ROOT} && {block.group(1)}"],
+        env={**os.environ, "API": runner.url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "create: 201" in out
+    assert re.search(r'get: cus_[0-9A-Z]{26} "[^"]+"', out)
+    assert '"branch":"Sydney CBD"' in out and "patch: 200" in out
+    assert "delete with stale etag: 412" in out
+    assert "delete: 204" in out
+
+
+def test_two_concurrent_patches_with_one_etag_one_wins_one_gets_412(runner):
+    token = runner.token(tenant=_tenant())
+    created = _create(runner, token, {"name": "Contended"}).json()
+    url = f"{runner.url}/v1/customers/{created['id']}"
+    etag = created["etag"]
+
+    for round_number in range(10):
+        statuses = _race(
+            2,
+            lambda i, r=round_number, e=etag: (
+                requests.patch(
+                    url, json={"branch": f"b{r}-{i}"}, headers=_headers(token, **{"If-Match": e}), timeout=30
+                ).status_code
+            ),
+        )
+
+        assert sorted(statuses) == [200, 412], f"round {round_number}: {statuses}"
+        current = requests.get(url, headers=_headers(token), timeout=30)
+        assert current.json()["version"] == round_number + 2
+        etag = current.headers["ETag"]
+
+
+def _race(count: int, call):
+    """Run `call(i)` for i in range(count) on threads released at the same instant; their results."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(index: int) -> None:
+        barrier.wait()
+        results[index] = call(index)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_five_concurrent_creates_of_one_code_one_201_four_409_naming_the_winner(runner):
+    token = runner.token(tenant=_tenant())
+    replies = _race(5, lambda i: _create(runner, token, {"name": f"Racer {i}", "code": "RACE-1"}))
+
+    assert Counter(reply.status_code for reply in replies) == {201: 1, 409: 4}
+    [winner] = [reply.json() for reply in replies if reply.status_code == 201]
+    for reply in replies:
+        if reply.status_code == 409:
+            assert reply.json()["conflict"] == {"field": "code", "existing_id": winner["id"]}
+
+
+def test_other_tenants_and_organizations_get_404(runner):
+    tenant = _tenant()
+    admin = runner.token(tenant=tenant)
+    customer = _create(runner, admin, {"name": "Walled", "organization_id": "org-a"}).json()
+    url = f"{runner.url}/v1/customers/{customer['id']}"
+    outsiders = [
+        runner.token(tenant=_tenant()),
+        runner.token(tenant=tenant, role="courier", organization_id="org-b"),
+    ]
+
+    for token in outsiders:
+        assert requests.get(url, headers=_headers(token), timeout=30).status_code == 404
+        assert (
+            requests.patch(
+                url, json={"branch": "x"}, headers=_headers(token, **{"If-Match": "*"}), timeout=30
+            ).status_code
+            == 404
+        )
+        assert requests.delete(url, headers=_headers(token, **{"If-Match": "*"}), timeout=30).status_code == 404
+    own = runner.token(tenant=tenant, role="courier", organization_id="org-a")
+    assert requests.get(url, headers=_headers(own), timeout=30).status_code == 200
+    assert requests.get(url, headers=_headers(admin), timeout=30).json()["etag"] == customer["etag"]
+
+
+def test_health_needs_no_token(runner):
+    reply = requests.get(f"{runner.url}/health", timeout=30)
+
+    assert reply.status_code == 200 and reply.json() == {"status": "ok"}
+
+
+def test_unknown_routes_and_methods_are_404_like_api_gateway(runner):
+    token = runner.token(tenant=_tenant())
+    for method, path in [("GET", "/v2/customers"), ("DELETE", "/health"), ("PATCH", "/v1/customers"), ("GET", "/")]:
+        reply = requests.request(method, f"{runner.url}{path}", headers=_headers(token), timeout=30)
+        assert reply.status_code == 404, (method, path)
+        assert reply.json() == {"message": "Not Found"}
+
+
+def test_invalid_utf8_over_http_is_400(runner):
+    token = runner.token(tenant=_tenant())
+
+    reply = requests.post(
+        f"{runner.url}/v1/customers",
+        data=b'{"name": "\xff"}',
+        headers=_headers(token, **{"Content-Type": "application/json"}),
+        timeout=30,
+    )
+
+    assert reply.status_code == 400
+    assert reply.headers["Content-Type"] == "application/problem+json"
+
+
+def test_huge_headers_are_431(runner):
+    token = runner.token(tenant=_tenant())
+
+    reply = requests.get(f"{runner.url}/health", headers=_headers(token, **{"X-Pad": "p" * 11_000}), timeout=30)
+
+    assert reply.status_code == 431
+
+
+def test_request_id_is_echoed(runner):
+    token = runner.token(tenant=_tenant())
+
+    reply = requests.get(
+        f"{runner.url}/v1/customers/cus_01JD3X5V7R2T8E6Q9M4K1N0B5C",
+        headers=_headers(token, **{"X-Request-Id": "trace-abc-123"}),
+        timeout=30,
+    )
+
+    assert reply.status_code == 404
+    assert reply.headers["X-Request-Id"] == "trace-abc-123"
+    assert reply.json()["request_id"] == "trace-abc-123"
+
+
+def test_writes_switched_off_answer_503_while_reads_work(runner, start_runner):
+    switched_off = start_runner(WRITES_ENABLED="false")
+    token = switched_off.token(tenant=_tenant())
+
+    create = requests.post(f"{switched_off.url}/v1/customers", json={"name": "x"}, headers=_headers(token), timeout=30)
+    read = requests.get(
+        f"{switched_off.url}/v1/customers/cus_01JD3X5V7R2T8E6Q9M4K1N0B5C", headers=_headers(token), timeout=30
+    )
+
+    assert create.status_code == 503
+    assert create.headers["Retry-After"] == "3600"
+    assert create.json()["type"] == "/problems/endpoint-disabled"
+    assert read.status_code == 404  # a read still reaches the table

@@ -1,0 +1,231 @@
+"""The item-level transaction rollback that replaces moto's whole-table copies."""
+
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.dynamodb.models.table import Table
+
+from localdev import moto_patches
+
+TABLE = "tx-test"
+HASH_ONLY = "tx-hash-only"
+
+
+@pytest.fixture
+def dynamodb(aws_env: None) -> Iterator:
+    moto_patches.install()
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName=TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+        )
+        client.create_table(
+            TableName=HASH_ONLY,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        )
+        yield client
+
+
+def key(pk: str, sk: str = "A") -> dict:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def item(pk: str, sk: str = "A", **attrs: str) -> dict:
+    return {**key(pk, sk), **{name: {"S": value} for name, value in attrs.items()}}
+
+
+def put(pk: str, sk: str = "A", condition: str | None = None, all_old: bool = False, **attrs: str) -> dict:
+    action: dict = {"TableName": TABLE, "Item": item(pk, sk, **attrs)}
+    if condition:
+        action["ConditionExpression"] = condition
+    if all_old:
+        action["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return {"Put": action}
+
+
+def scan(client) -> list[dict]:
+    return sorted(client.scan(TableName=TABLE)["Items"], key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
+
+
+def test_install_is_idempotent_and_replaces_moto() -> None:
+    moto_patches.install()
+    moto_patches.install()
+    assert moto_patches.installed()
+    from moto.dynamodb.models import DynamoDBBackend
+
+    assert DynamoDBBackend.transact_write_items is moto_patches.transact_write_items
+
+
+def test_successful_transaction_writes_everything(dynamodb) -> None:
+    dynamodb.put_item(TableName=TABLE, Item=item("upd", v="1"))
+    dynamodb.put_item(TableName=TABLE, Item=item("del", v="1"))
+    dynamodb.put_item(TableName=TABLE, Item=item("chk", v="1"))
+    dynamodb.transact_write_items(
+        TransactItems=[
+            put("new", v="n", condition="attribute_not_exists(pk)"),
+            {
+                "Update": {
+                    "TableName": TABLE,
+                    "Key": key("upd"),
+                    "UpdateExpression": "SET v = :v",
+                    "ConditionExpression": "v = :old",
+                    "ExpressionAttributeValues": {":v": {"S": "2"}, ":old": {"S": "1"}},
+                }
+            },
+            {"Delete": {"TableName": TABLE, "Key": key("del")}},
+            {
+                "ConditionCheck": {
+                    "TableName": TABLE,
+                    "Key": key("chk"),
+                    "ConditionExpression": "attribute_exists(pk)",
+                },
+            },
+        ]
+    )
+    assert scan(dynamodb) == [item("chk", v="1"), item("new", v="n"), item("upd", v="2")]
+
+
+def test_cancelled_transaction_restores_every_touched_item(dynamodb) -> None:
+    dynamodb.put_item(TableName=TABLE, Item=item("upd", v="1", extra="keep"))
+    dynamodb.put_item(TableName=TABLE, Item=item("del", v="1"))
+    dynamodb.put_item(TableName=TABLE, Item=item("guard", customer_id="cus_1"))
+    dynamodb.put_item(TableName=TABLE, Item=item("replaced", v="old"))
+    before = scan(dynamodb)
+
+    with pytest.raises(ClientError) as cancelled:
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": TABLE,
+                        "Key": key("upd"),
+                        "UpdateExpression": "SET v = :v REMOVE extra",
+                        "ExpressionAttributeValues": {":v": {"S": "2"}},
+                    }
+                },
+                {"Delete": {"TableName": TABLE, "Key": key("del")}},
+                put("fresh", v="new"),
+                put("replaced", v="new"),
+                # New item in an existing partition and in a new partition.
+                put("upd", "B", v="x"),
+                put("guard", customer_id="cus_2", condition="attribute_not_exists(pk)", all_old=True),
+            ]
+        )
+
+    error = cancelled.value.response
+    assert error["Error"]["Code"] == "TransactionCanceledException"
+    reasons = error["CancellationReasons"]
+    assert [reason["Code"] for reason in reasons] == ["None"] * 5 + ["ConditionalCheckFailed"]
+    assert reasons[5]["Item"] == item("guard", customer_id="cus_1")
+    assert scan(dynamodb) == before
+
+
+def test_condition_failure_without_all_old_has_no_item(dynamodb) -> None:
+    dynamodb.put_item(TableName=TABLE, Item=item("guard", customer_id="cus_1"))
+    with pytest.raises(ClientError) as cancelled:
+        dynamodb.transact_write_items(TransactItems=[put("guard", condition="attribute_not_exists(pk)")])
+    (reason,) = cancelled.value.response["CancellationReasons"]
+    assert reason["Code"] == "ConditionalCheckFailed"
+    assert "Item" not in reason
+
+
+def test_condition_check_failure_on_a_missing_item(dynamodb) -> None:
+    with pytest.raises(ClientError) as cancelled:
+        dynamodb.transact_write_items(
+            TransactItems=[
+                put("a"),
+                {
+                    "ConditionCheck": {
+                        "TableName": TABLE,
+                        "Key": key("absent"),
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+            ]
+        )
+    reasons = cancelled.value.response["CancellationReasons"]
+    assert [reason["Code"] for reason in reasons] == ["None", "ConditionalCheckFailed"]
+    assert "Item" not in reasons[1]
+    assert scan(dynamodb) == []
+
+
+def test_same_item_twice_is_a_validation_error_and_writes_nothing(dynamodb) -> None:
+    with pytest.raises(ClientError) as invalid:
+        dynamodb.transact_write_items(
+            TransactItems=[
+                put("other", v="1"),
+                put("dup", v="1"),
+                {"Delete": {"TableName": TABLE, "Key": key("dup")}},
+            ]
+        )
+    assert invalid.value.response["Error"]["Code"] == "ValidationException"
+    assert "multiple operations on one item" in invalid.value.response["Error"]["Message"]
+    assert scan(dynamodb) == []
+
+
+def test_more_than_100_actions_is_refused(dynamodb) -> None:
+    with pytest.raises(ClientError) as invalid:
+        dynamodb.transact_write_items(TransactItems=[put(f"k{i}") for i in range(101)])
+    assert invalid.value.response["Error"]["Code"] == "ValidationException"
+    assert "less than or equal to 100" in invalid.value.response["Error"]["Message"]
+    assert scan(dynamodb) == []
+
+
+def test_exactly_100_actions_are_fine(dynamodb) -> None:
+    dynamodb.transact_write_items(TransactItems=[put(f"k{i:03}") for i in range(100)])
+    assert len(scan(dynamodb)) == 100
+
+
+def test_hash_only_table_rollback(dynamodb) -> None:
+    dynamodb.put_item(TableName=HASH_ONLY, Item={"id": {"S": "kept"}, "v": {"S": "1"}})
+    with pytest.raises(ClientError):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": HASH_ONLY, "Item": {"id": {"S": "kept"}, "v": {"S": "2"}}}},
+                {"Put": {"TableName": HASH_ONLY, "Item": {"id": {"S": "new"}}}},
+                {
+                    "ConditionCheck": {
+                        "TableName": HASH_ONLY,
+                        "Key": {"id": {"S": "missing"}},
+                        "ConditionExpression": "attribute_exists(id)",
+                    }
+                },
+            ]
+        )
+    assert dynamodb.scan(TableName=HASH_ONLY)["Items"] == [{"id": {"S": "kept"}, "v": {"S": "1"}}]
+
+
+def test_unknown_table_fails_the_request_and_writes_nothing(dynamodb) -> None:
+    with pytest.raises(ClientError) as failed:
+        unknown_table = {"Put": {"TableName": "nope", "Item": item("b")}}
+        dynamodb.transact_write_items(TransactItems=[put("a"), unknown_table])
+    assert failed.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert scan(dynamodb) == []
+
+
+def test_tables_are_never_deep_copied(dynamodb, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self, memo):
+        raise AssertionError("the whole table was copied")
+
+    monkeypatch.setattr(Table, "__deepcopy__", refuse, raising=False)
+    dynamodb.put_item(TableName=TABLE, Item=item("guard"))
+    dynamodb.transact_write_items(TransactItems=[put("x"), put("y")])
+    with pytest.raises(ClientError):
+        guarded = put("guard", condition="attribute_not_exists(pk)")
+        dynamodb.transact_write_items(TransactItems=[put("z"), guarded])
+    assert [i["pk"]["S"] for i in scan(dynamodb)] == ["guard", "x", "y"]
