@@ -1,221 +1,25 @@
-"""Handlers in-process under moto's mock_aws, resources built from template.yaml, events from events/.
-
-One emulated account for the whole session; every test works in a tenant of
-its own, so tests never see each other's data and nothing needs resetting.
-"""
+"""Fixtures over tests/harness.py: one emulated account for the whole session, a fresh tenant per test."""
 
 from __future__ import annotations
 
-import copy
-import importlib.util
-import json
-import os
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-EVENTS = ROOT / "events"
-REGION = "us-east-1"
-
-# Settings are read once per process, so the environment is set before any handler is imported.
-os.environ.pop("AWS_ENDPOINT_URL", None)
-os.environ.update(
-    AWS_DEFAULT_REGION=REGION,
-    AWS_REGION=REGION,
-    AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",
-    POWERTOOLS_LOG_LEVEL="WARNING",
-)
-
-ALL_SCOPES = (
-    "customer:read customer:create customer:update customer:delete customer:import "
-    "sku:read sku:write ledger:read ledger:write"
-)
-
-
-@dataclass
-class Emulated:
-    """The session's emulated AWS: resources, clients, the function specs and their loaded modules."""
-
-    resources: Any
-    clients: Any
-    specs: dict[str, Any]
-    modules: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def table(self) -> str:
-        return self.resources.table
-
-    @property
-    def writes_parameter(self) -> str:
-        return self.resources.parameters["WritesSwitchParameter"]
-
-    def handler(self, function_dir: str):
-        if function_dir not in self.modules:
-            spec = self.specs[function_dir]
-            loader = importlib.util.spec_from_file_location(f"fn_{function_dir}", spec.module_file)
-            module = importlib.util.module_from_spec(loader)
-            loader.loader.exec_module(module)
-            self.modules[function_dir] = module
-        return self.modules[function_dir].handler
+from tests.harness import Api, Emulated, admin, counted_dynamodb_calls, emulated
 
 
 @pytest.fixture(scope="session")
 def aws() -> Iterator[Emulated]:
-    from moto import mock_aws
-
-    from localdev import moto_patches
-    from localdev.functions import prepare_environment
-    from localdev.resources import AwsClients, create_resources
-    from localdev.template import Template
-
-    moto_patches.install()
-    with mock_aws():
-        template = Template.load(ROOT / "template.yaml", region=REGION)
-        clients = AwsClients.create(None, REGION)
-        resources = create_resources(template, clients=clients, environ={})
-        specs = template.functions(template.resolver(resources.physical))
-        prepare_environment(specs, None, REGION)
-        os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "ClienteleTests"
-        yield Emulated(resources, clients, {spec.code_dir.name: spec for spec in specs})
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: dict[str, str]
-    body: Any
-    raw: dict[str, Any]
-
-    def header(self, name: str) -> str | None:
-        return next((value for key, value in self.headers.items() if key.lower() == name.lower()), None)
-
-    @property
-    def etag(self) -> str | None:
-        return self.header("ETag")
-
-
-class _Context:
-    def __init__(self, function_dir: str) -> None:
-        self.function_name = f"clientele-test-{function_dir}"
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:{self.function_name}"
-        self.memory_limit_in_mb = 512
-        self.aws_request_id = str(uuid.uuid4())
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
-
-
-def sample_event(function_dir: str) -> dict[str, Any]:
-    return json.loads((EVENTS / f"{function_dir}.json").read_text())
-
-
-_KEPT_SAMPLE_HEADERS = ("accept", "host", "user-agent")
-
-
-class Api:
-    """Invokes handlers with events built from the samples in events/, as one caller."""
-
-    def __init__(self, aws: Emulated, claims: dict[str, Any]) -> None:
-        self.aws = aws
-        self.claims = claims
-
-    def as_caller(self, **claims: Any) -> Api:
-        merged = {**self.claims, **claims}
-        return Api(self.aws, {name: value for name, value in merged.items() if value is not None})
-
-    @property
-    def tenant(self) -> str:
-        return self.claims["tenant_id"]
-
-    def call(
-        self,
-        function_dir: str,
-        *,
-        customer_id: str | None = None,
-        body: Any = None,
-        raw_body: str | None = None,
-        base64_body: bool = False,
-        headers: dict[str, str] | None = None,
-        content_type: str | None = "application/json",
-        claims: dict[str, Any] | None = None,
-    ) -> Reply:
-        event = copy.deepcopy(sample_event(function_dir))
-        sent = {name: value for name, value in event["headers"].items() if name in _KEPT_SAMPLE_HEADERS}
-        text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
-        if text is not None and content_type is not None:
-            sent["content-type"] = content_type
-        sent.update({name.lower(): value for name, value in (headers or {}).items()})
-        event["headers"] = sent
-        if customer_id is not None:
-            route_path = event["routeKey"].split(" ", 1)[1]
-            path = route_path.replace("{customer_id}", customer_id)
-            event["rawPath"] = path
-            event["requestContext"]["http"]["path"] = path
-            event["pathParameters"] = {"customer_id": customer_id}
-        event["requestContext"]["requestId"] = str(uuid.uuid4())
-        if "authorizer" in event["requestContext"]:
-            event["requestContext"]["authorizer"]["jwt"]["claims"] = self.claims if claims is None else claims
-        event.pop("body", None)
-        event["isBase64Encoded"] = base64_body
-        if text is not None:
-            event["body"] = text
-        result = self.aws.handler(function_dir)(event, _Context(function_dir))
-        content = result.get("body") or ""
-        media = next((v for k, v in result.get("headers", {}).items() if k.lower() == "content-type"), "")
-        parsed = json.loads(content) if content and "json" in media else content
-        return Reply(result["statusCode"], result.get("headers", {}), parsed, result)
-
-    # -- the customer operations
-
-    def create(self, body: Any, **kwargs: Any) -> Reply:
-        return self.call("create_customer", body=body, **kwargs)
-
-    def get(self, customer_id: str, **kwargs: Any) -> Reply:
-        return self.call("get_customer", customer_id=customer_id, **kwargs)
-
-    def patch(self, customer_id: str, body: Any, etag: str | None = None, **kwargs: Any) -> Reply:
-        headers = {"If-Match": etag} if etag is not None else {}
-        headers.update(kwargs.pop("headers", {}))
-        return self.call("update_customer", customer_id=customer_id, body=body, headers=headers, **kwargs)
-
-    def put(self, customer_id: str, body: Any, etag: str | None = None, **kwargs: Any) -> Reply:
-        headers = {"If-Match": etag} if etag is not None else {}
-        headers.update(kwargs.pop("headers", {}))
-        return self.call("replace_customer", customer_id=customer_id, body=body, headers=headers, **kwargs)
-
-    def delete(self, customer_id: str, etag: str | None = None, **kwargs: Any) -> Reply:
-        headers = {"If-Match": etag} if etag is not None else {}
-        headers.update(kwargs.pop("headers", {}))
-        return self.call("delete_customer", customer_id=customer_id, headers=headers, **kwargs)
-
-    def archive(self, customer_id: str, **kwargs: Any) -> Reply:
-        return self.call("archive_customer", customer_id=customer_id, **kwargs)
-
-    def unarchive(self, customer_id: str, **kwargs: Any) -> Reply:
-        return self.call("unarchive_customer", customer_id=customer_id, **kwargs)
-
-    def created(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Create a customer that must succeed; returns its representation."""
-        reply = self.create(body)
-        assert reply.status == 201, reply.body
-        return reply.body
-
-
-def new_tenant() -> str:
-    return f"t-{uuid.uuid4().hex[:12]}"
+    with emulated() as account:
+        yield account
 
 
 @pytest.fixture
 def api(aws: Emulated) -> Api:
     """An admin of a fresh tenant with every scope."""
-    return Api(aws, {"sub": "user-admin", "tenant_id": new_tenant(), "role": "admin", "scope": ALL_SCOPES})
+    return admin(aws)
 
 
 @pytest.fixture
@@ -241,17 +45,8 @@ def stored(aws: Emulated):
 @pytest.fixture
 def dynamodb_calls(aws: Emulated) -> Iterator[list[str]]:
     """Names of the DynamoDB API calls the handlers make, counted with a botocore event hook."""
-    from clientele.store.client import dynamodb
-
-    calls: list[str] = []
-
-    def record(model: Any, **_: Any) -> None:
-        calls.append(model.name)
-
-    events = dynamodb().meta.events
-    events.register("before-call.dynamodb", record, unique_id="count-dynamodb-calls")
-    yield calls
-    events.unregister("before-call.dynamodb", unique_id="count-dynamodb-calls")
+    with counted_dynamodb_calls() as calls:
+        yield calls
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.conftest import new_tenant
+from tests.harness import new_tenant
 
 
 def test_created_customer_has_location_etag_and_defaults(api):

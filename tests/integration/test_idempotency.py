@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.integration.conftest import new_tenant
+from tests.harness import new_tenant
 
 
 def _customers(stored, api):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.integration.conftest import ROOT, sample_event
+from tests.harness import ROOT, sample_event
 
 
 def test_there_is_one_sample_event_per_function(aws):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.integration.conftest import new_tenant
+from tests.harness import new_tenant
 
 
 def _conflict(reply) -> dict:
