@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 
@@ -178,3 +179,25 @@ def test_errors_never_leak_internals(api, monkeypatch):
     assert reply.body["type"] == "/problems/internal-error"
     assert "secret" not in reply.raw["body"] and "Traceback" not in reply.raw["body"]
     assert reply.body["request_id"]
+
+
+def test_logs_carry_request_and_tenant_but_no_personal_data(api, monkeypatch, capsys):
+    from clientele.store import customers
+
+    def explode(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(customers, "insert", explode)
+    body = {"name": "Private Person", "emails": ["private.person@example.com"], "password": "hunter2-secret"}
+
+    reply = api.create(body, headers={"X-Request-Id": "trace-logs-1"})
+
+    assert reply.status == 500
+    logs = capsys.readouterr().out
+    records = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
+    [record] = [r for r in records if r.get("level") == "ERROR"]
+    assert record["correlation_id"] == "trace-logs-1"
+    assert record["tenant_id"] == api.tenant
+    assert record["function_name"]
+    for secret in ("Private Person", "private.person@example.com", "hunter2-secret"):
+        assert secret not in logs

@@ -21,10 +21,13 @@ def aws(aws_env: None) -> Iterator[None]:
 
 
 def receive_all(queue_url: str) -> list[dict]:
+    """Receive and delete what the queue holds (deleted, so a short visibility timeout can't bring it back)."""
     sqs = boto3.client("sqs", region_name="us-east-1")
     messages: list[dict] = []
     while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages"):
         messages.extend(batch)
+        for message in batch:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     return messages
 
 

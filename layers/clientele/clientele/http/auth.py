@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from clientele.config import Settings, get_settings
 from clientele.domain.errors import Forbidden, Unauthorized
 from clientele.domain.principal import TENANT_WIDE_ROLES, Principal
+from clientele.observability import logger
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
@@ -75,4 +76,6 @@ def principal_from_claims(token_claims: dict[str, Any], settings: Settings) -> P
 
 
 def principal(app: APIGatewayHttpResolver) -> Principal:
-    return principal_from_claims(claims(app), get_settings())
+    caller = principal_from_claims(claims(app), get_settings())
+    logger.append_keys(tenant_id=caller.tenant_id)
+    return caller

@@ -36,19 +36,25 @@ class ClienteleResolver(APIGatewayHttpResolver):
     """An HTTP API (payload 2.0) resolver that answers every failure as a problem document."""
 
     def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        # Log keys start afresh for every request (a container serves many): Lambda context,
+        # cold start, request id as correlation id, and the tenant once the caller is known.
+        with_log_context = logger.inject_lambda_context(self._resolve_request, clear_state=True)
+        try:
+            return with_log_context(event, context)
+        finally:
+            flush_metrics()
+
+    def _resolve_request(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         request_id = _request_id(event)
         logger.set_correlation_id(request_id)
         self.append_context(request_id=request_id)
-        path = event.get("rawPath") or "/"
-        try:
-            if _header_bytes(event) > MAX_HEADER_BYTES:
-                response = self._early_problem(HeadersTooLarge("request headers exceed 10 KB"), path, request_id)
-            elif get_settings().tracing_enabled:
-                response = traced(super().resolve)(event, context)
-            else:
-                response = super().resolve(event, context)
-        finally:
-            flush_metrics()
+        if _header_bytes(event) > MAX_HEADER_BYTES:
+            error = HeadersTooLarge("request headers exceed 10 KB")
+            response = self._early_problem(error, event.get("rawPath") or "/", request_id)
+        elif get_settings().tracing_enabled:
+            response = traced(super().resolve)(event, context)
+        else:
+            response = super().resolve(event, context)
         response.setdefault("headers", {})["X-Request-Id"] = request_id
         return response
 
