@@ -18,7 +18,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import make_server
+
+from localdev.serving import BackgroundServer
 
 log = logging.getLogger(__name__)
 
@@ -116,17 +118,12 @@ class Emulator:
 
     endpoint_url: str
     embedded: bool
-    _server: BaseWSGIServer | None = field(default=None, repr=False)
-    _thread: threading.Thread | None = field(default=None, repr=False)
+    _serving: BackgroundServer | None = field(default=None, repr=False)
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        if self._serving is not None:
+            self._serving.stop()
+            self._serving = None
 
 
 def start_embedded(host: str = "127.0.0.1", port: int = 0) -> Emulator:
@@ -143,11 +140,10 @@ def start_embedded(host: str = "127.0.0.1", port: int = 0) -> Emulator:
     app = OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
     server = make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="moto-server", daemon=True)
-    thread.start()
+    serving = BackgroundServer(server, "moto-server")
     endpoint = f"http://{host}:{server.server_port}"
     log.info("embedded moto serving on %s", endpoint)
-    return Emulator(endpoint, embedded=True, _server=server, _thread=thread)
+    return Emulator(endpoint, embedded=True, _serving=serving)
 
 
 def connect_or_start(environ: dict[str, str] | None = None) -> Emulator:

@@ -9,7 +9,6 @@ import http.server
 import json
 import logging
 import secrets
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from localdev.authorizer import Authorization, AuthorizerDenied, JwtAuthorizer
+from localdev.serving import BackgroundServer
 from localdev.template import ACCOUNT_ID, LOCAL_API_ID, HttpRoute
 
 log = logging.getLogger(__name__)
@@ -458,7 +458,7 @@ class Gateway:
         self.host = host
         self.requested_port = port
         self._server: _GatewayServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: BackgroundServer | None = None
 
     @property
     def port(self) -> int:
@@ -474,16 +474,11 @@ class Gateway:
         server = _GatewayServer((self.host, self.requested_port), _RequestHandler)
         server.gateway = self
         self._server = server
-        # A short poll interval keeps stop() (and test teardown) quick.
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
+        self._serving = BackgroundServer(server, "gateway")
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        if self._serving is not None:
+            self._serving.stop()
+            self._serving = None
+        self._server = None

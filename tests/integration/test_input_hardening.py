@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 
 import pytest
@@ -181,8 +182,12 @@ def test_errors_never_leak_internals(api, monkeypatch):
     assert reply.body["request_id"]
 
 
-def test_logs_carry_request_and_tenant_but_no_personal_data(api, monkeypatch, capsys):
+def test_logs_carry_request_and_tenant_but_no_personal_data(api, monkeypatch):
+    from clientele.observability import logger
     from clientele.store import customers
+
+    captured = io.StringIO()
+    previous = logger.registered_handler.setStream(captured)
 
     def explode(*_args, **_kwargs):
         raise RuntimeError("boom")
@@ -190,10 +195,13 @@ def test_logs_carry_request_and_tenant_but_no_personal_data(api, monkeypatch, ca
     monkeypatch.setattr(customers, "insert", explode)
     body = {"name": "Private Person", "emails": ["private.person@example.com"], "password": "hunter2-secret"}
 
-    reply = api.create(body, headers={"X-Request-Id": "trace-logs-1"})
+    try:
+        reply = api.create(body, headers={"X-Request-Id": "trace-logs-1"})
+    finally:
+        logger.registered_handler.setStream(previous)
 
     assert reply.status == 500
-    logs = capsys.readouterr().out
+    logs = captured.getvalue()
     records = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
     [record] = [r for r in records if r.get("level") == "ERROR"]
     assert record["correlation_id"] == "trace-logs-1"

@@ -247,20 +247,27 @@ def get(principal: Principal, customer_id: str) -> CustomerView:
     return _view(stored.customer, stored.addresses)
 
 
-def update(principal: Principal, customer_id: str, patch: dict[str, Any], if_match: IfMatch | None) -> CustomerView:
-    """RFC 7396 merge patch of the writable fields."""
+def _begin_write(
+    principal: Principal, customer_id: str, body: dict[str, Any], if_match: IfMatch | None, verb: str
+) -> tuple[store.StoredCustomer, dict[str, Any], list[FieldError], Any]:
+    """What PATCH and PUT share: the precondition, read-only fields and the write-only password."""
     if if_match is None:
-        raise PreconditionRequired("PATCH needs an If-Match header with the customer's ETag")
+        raise PreconditionRequired(f"{verb} needs an If-Match header with the customer's ETag")
     stored = _load_visible(principal, customer_id)
     _check_precondition(stored, if_match, required=True)
-    data = dict(patch)
+    data = dict(body)
     errors = _pop_read_only(data, READ_ONLY_FIELDS)
     password = _password_change(data, errors)
+    return stored, data, errors, password
+
+
+def update(principal: Principal, customer_id: str, patch: dict[str, Any], if_match: IfMatch | None) -> CustomerView:
+    """RFC 7396 merge patch of the writable fields."""
+    stored, data, errors, password = _begin_write(principal, customer_id, patch, if_match, "PATCH")
     if principal.organization_scoped:
         data.pop("organization_id", None)  # organization-scoped callers can't move customers
     current = {name: stored.customer[name] for name in WRITABLE_FIELDS if name in stored.customer}
-    merged = merge_patch.apply(current, data)
-    fields = validate(CustomerFields, merged, extra_errors=errors)
+    fields = validate(CustomerFields, merge_patch.apply(current, data), extra_errors=errors)
     return _save(principal, stored, fields, password)
 
 
@@ -270,13 +277,7 @@ def replace(principal: Principal, customer_id: str, body: dict[str, Any], if_mat
     The password is write-only, so no representation carries it: a PUT without
     `password` keeps it, `"password": null` clears it.
     """
-    if if_match is None:
-        raise PreconditionRequired("PUT needs an If-Match header with the customer's ETag")
-    stored = _load_visible(principal, customer_id)
-    _check_precondition(stored, if_match, required=True)
-    data = dict(body)
-    errors = _pop_read_only(data, READ_ONLY_FIELDS)
-    password = _password_change(data, errors)
+    stored, data, errors, password = _begin_write(principal, customer_id, body, if_match, "PUT")
     if principal.organization_scoped:
         data["organization_id"] = principal.organization_id
     fields = validate(CustomerFields, data, extra_errors=errors)
