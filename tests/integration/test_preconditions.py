@@ -99,3 +99,14 @@ def test_archive_honours_if_match_when_sent(api, customer):
     assert api.archive(customer["id"], headers={"If-Match": '"stale"'}).status == 412
     assert api.archive(customer["id"], headers={"If-Match": customer["etag"]}).status == 200
     assert api.unarchive(customer["id"]).status == 200
+
+
+def test_a_stale_etag_wins_over_a_uniqueness_conflict(api):
+    api.created({"name": "Holder", "code": "HELD"})
+    customer = api.created({"name": "Mover", "code": "FREE"})
+    fresh = api.patch(customer["id"], {"branch": "x"}, customer["etag"]).body
+
+    reply = api.patch(customer["id"], {"code": "HELD"}, customer["etag"])
+
+    assert reply.status == 412
+    assert api.get(customer["id"]).body == fresh

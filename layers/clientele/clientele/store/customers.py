@@ -201,15 +201,20 @@ def _release_guard(transaction: Transaction, tenant: str, guard: Guard, customer
 
 
 def _raise_for(cancelled: TransactionCancelled, guard_order: Sequence[str]) -> None:
+    """The store error a cancelled customer transaction stands for.
+
+    A stale or vanished customer comes first: the caller must re-read before any
+    uniqueness answer means something. Then the first lost guard, in `guard_order`.
+    """
+    customer_failure = cancelled.failure("customer")
+    if customer_failure is not None:
+        current = _strip(customer_failure.item) if customer_failure.item else None
+        raise ItemChanged(current) from None
     for field_name in guard_order:
         failure = cancelled.failure(f"guard:{field_name}")
         if failure is not None:
             holder = (failure.item or {}).get("customer_id")
             raise UniqueValueTaken(field_name, holder) from None
-    customer_failure = cancelled.failure("customer")
-    if customer_failure is not None:
-        current = _strip(customer_failure.item) if customer_failure.item else None
-        raise ItemChanged(current) from None
     for failure in cancelled.failures:
         if failure.tag.startswith("check:"):
             raise ConditionNotMet(failure.tag.removeprefix("check:")) from None
