@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from secrets import token_urlsafe
 from typing import Any
 
 import boto3
@@ -45,12 +46,13 @@ class AwsClients:
     s3: Any
     sqs: Any
     ssm: Any
+    secretsmanager: Any
 
     @classmethod
     def create(cls, endpoint_url: str | None, region: str) -> "AwsClients":
         """Clients for ``endpoint_url`` (None: boto3's default, which is what ``mock_aws`` intercepts)."""
         session = boto3.session.Session(region_name=region)
-        services = ("dynamodb", "s3", "sqs", "ssm")
+        services = ("dynamodb", "s3", "sqs", "ssm", "secretsmanager")
         return cls(*(session.client(service, endpoint_url=endpoint_url) for service in services))
 
 
@@ -66,6 +68,7 @@ class LocalResources:
     queues: Mapping[str, str] = field(default_factory=dict)  # logical id -> URL
     queue_arns: Mapping[str, str] = field(default_factory=dict)
     parameters: Mapping[str, str] = field(default_factory=dict)  # logical id -> parameter name
+    secrets: Mapping[str, str] = field(default_factory=dict)  # logical id -> secret id
 
     @property
     def table(self) -> str | None:
@@ -127,6 +130,10 @@ def create_resources(
     parameters = {}
     for logical_id, resource in template.resources_of_type("AWS::SSM::Parameter").items():
         parameters[logical_id] = _put_parameter(logical_id, resource, resolver, clients.ssm, env)
+    secrets = {
+        logical_id: _ensure_secret(logical_id, resource, resolver, clients.secretsmanager)
+        for logical_id, resource in template.resources_of_type("AWS::SecretsManager::Secret").items()
+    }
     return LocalResources(
         endpoint_url=endpoint_url,
         region=region,
@@ -136,6 +143,7 @@ def create_resources(
         queues=queues,
         queue_arns=queue_arns,
         parameters=parameters,
+        secrets=secrets,
     )
 
 
@@ -357,3 +365,24 @@ def _parameter_value(raw_value: Any, template_value: Any, template: Template, en
     if isinstance(template_value, bool):
         return "true" if template_value else "false"
     return str(template_value)
+
+
+# ----------------------------------------------------------------------------- Secrets Manager
+
+
+def _ensure_secret(logical_id: str, resource: Mapping[str, Any], resolver: Resolver, secretsmanager: Any) -> str:
+    """Create the secret once (a random value for GenerateSecretString, as CloudFormation does); keep it after."""
+    props = resolver.resolve(resource.get("Properties") or {})
+    name = resolver.physical(logical_id).ref
+    try:
+        secretsmanager.describe_secret(SecretId=name)
+        return name
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            raise
+    value = props.get("SecretString")
+    if value is None:
+        length = int((props.get("GenerateSecretString") or {}).get("PasswordLength", 32))
+        value = token_urlsafe(length)[:length]
+    secretsmanager.create_secret(Name=name, SecretString=value)
+    return name

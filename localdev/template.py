@@ -719,6 +719,12 @@ def _log_group_physical(resolver: Resolver, logical_id: str, props: Mapping[str,
     return PhysicalResource(name, {"Arn": resolver.arn("logs", f"log-group:{name}:*")})
 
 
+def _secret_physical(resolver: Resolver, logical_id: str, props: Mapping[str, Any]) -> PhysicalResource:
+    # Ref gives the ARN in AWS; locally the name, which GetSecretValue accepts as well.
+    name = resolver.name_property(props, "Name", _default_name(logical_id))
+    return PhysicalResource(name, {"Id": name})
+
+
 def _http_api_physical(resolver: Resolver, logical_id: str, props: Mapping[str, Any]) -> PhysicalResource:
     return PhysicalResource(LOCAL_API_ID, {"ApiEndpoint": "http://127.0.0.1"})
 
@@ -732,6 +738,7 @@ _PHYSICAL_NAMERS: dict[str, Callable[[Resolver, str, Mapping[str, Any]], Physica
     "AWS::S3::Bucket": _bucket_physical,
     "AWS::SQS::Queue": _queue_physical,
     "AWS::SSM::Parameter": _parameter_physical,
+    "AWS::SecretsManager::Secret": _secret_physical,
     "AWS::Serverless::Function": _function_physical,
     "AWS::Lambda::Function": _function_physical,
     "AWS::Serverless::LayerVersion": _layer_physical,

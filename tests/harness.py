@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
@@ -146,6 +147,7 @@ class Api:
         headers: dict[str, str] | None = None,
         content_type: str | None = "application/json",
         claims: dict[str, Any] | None = None,
+        query: dict[str, str] | None = None,
     ) -> Reply:
         event = copy.deepcopy(sample_event(function_dir))
         sent = {name: value for name, value in event["headers"].items() if name in _KEPT_SAMPLE_HEADERS}
@@ -160,6 +162,9 @@ class Api:
             event["rawPath"] = path
             event["requestContext"]["http"]["path"] = path
             event["pathParameters"] = {"customer_id": customer_id}
+        if query is not None:
+            event["queryStringParameters"] = dict(query) or None
+            event["rawQueryString"] = urlencode(query)
         event["requestContext"]["requestId"] = str(uuid.uuid4())
         if "authorizer" in event["requestContext"]:
             event["requestContext"]["authorizer"]["jwt"]["claims"] = self.claims if claims is None else claims
@@ -177,6 +182,21 @@ class Api:
 
     def create(self, body: Any, **kwargs: Any) -> Reply:
         return self.call("create_customer", body=body, **kwargs)
+
+    def list(self, **query: Any) -> Reply:
+        return self.call("list_customers", query={name: str(value) for name, value in query.items()})
+
+    def walk(self, **query: Any) -> list[dict[str, Any]]:
+        """Every item of a list, following next_cursor until has_more is false."""
+        items: list[dict[str, Any]] = []
+        while True:
+            reply = self.list(**query)
+            assert reply.status == 200, reply.body
+            items.extend(reply.body["data"])
+            assert (reply.body["next_cursor"] is None) == (not reply.body["has_more"])
+            if not reply.body["has_more"]:
+                return items
+            query = {**query, "cursor": reply.body["next_cursor"]}
 
     def get(self, customer_id: str, **kwargs: Any) -> Reply:
         return self.call("get_customer", customer_id=customer_id, **kwargs)

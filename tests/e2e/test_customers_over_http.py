@@ -187,3 +187,22 @@ def test_writes_switched_off_answer_503_while_reads_work(runner, start_runner):
     assert create.headers["Retry-After"] == "3600"
     assert create.json()["type"] == "/problems/endpoint-disabled"
     assert read.status_code == 404  # a read still reaches the table
+
+
+def test_list_and_cursor_over_http(runner):
+    token = runner.token(tenant=_tenant())
+    for name in ("Gamma", "Alpha", "Beta"):
+        assert _create(runner, token, {"name": name}).status_code == 201
+
+    first = requests.get(
+        f"{runner.url}/v1/customers", params={"sort": "name", "limit": 2}, headers=_headers(token), timeout=30
+    ).json()
+    rest = requests.get(
+        f"{runner.url}/v1/customers",
+        params={"sort": "name", "cursor": first["next_cursor"]},
+        headers=_headers(token),
+        timeout=30,
+    ).json()
+
+    assert [c["name"] for c in first["data"]] == ["Alpha", "Beta"] and first["has_more"] is True
+    assert [c["name"] for c in rest["data"]] == ["Gamma"] and rest["next_cursor"] is None

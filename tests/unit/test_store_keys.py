@@ -56,9 +56,12 @@ def test_escaping_leaves_no_hash_and_is_reversible():
 
 
 def test_organization_and_postal_partitions_are_escaped():
-    partitions = {organization_customers("t1", org) for org in ["a#O#b", "a", "a#CUSTOMERS", "a%23CUSTOMERS"]}
+    partitions = {
+        organization_customers("t1", org, False) for org in ["a#O#b", "a", "a#CUSTOMERS", "a%23CUSTOMERS"]
+    }
     assert len(partitions) == 4
-    assert "#O#b" not in organization_customers("t1", "a#O#b")
+    assert "#O#b" not in organization_customers("t1", "a#O#b", False)
+    assert organization_customers("t1", "a", False) != organization_customers("t1", "a", True)
     assert postal_code_partition("t1", "A#B") != postal_code_partition("t1", "A%23B")
 
 

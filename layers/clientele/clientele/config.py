@@ -22,6 +22,10 @@ class Settings(BaseModel):
     max_body_bytes: int = 1024 * 1024
     idempotency_ttl_seconds: int = 24 * 60 * 60
 
+    # Key that signs list cursors: the secret's ARN in AWS, or the value itself locally.
+    cursor_secret_arn: str | None = None
+    cursor_secret: str | None = None
+
     # Claim names the functions read from the JWT authorizer's claims.
     tenant_claim: str = "tenant_id"
     role_claim: str = "role"

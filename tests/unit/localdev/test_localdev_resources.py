@@ -174,6 +174,7 @@ def test_plain_clients_can_be_injected(aws: None, small_template: Template) -> N
         s3=boto3.client("s3", region_name="us-east-1"),
         sqs=boto3.client("sqs", region_name="us-east-1"),
         ssm=boto3.client("ssm", region_name="us-east-1"),
+        secretsmanager=boto3.client("secretsmanager", region_name="us-east-1"),
     )
     resources = create_resources(small_template, clients=clients, environ={"SWITCH_VALUE": "off"})
     assert resources.parameters == {"Switch": "/clientele-local/switch"}
@@ -197,3 +198,13 @@ def test_resolver_overrides_carry_the_real_queue_urls(aws: None, small_template:
         if spec.logical_id == "WorkerFunction"
     ]
     assert worker.environment["QUEUE_URL"] == resources.queues["WorkQueue"]
+
+
+def test_generated_secrets_are_random_and_kept(aws: None, repo_template: Template) -> None:
+    first = create_resources(repo_template)
+    secretsmanager = boto3.client("secretsmanager", region_name="us-east-1")
+    (secret_id,) = first.secrets.values()
+    value = secretsmanager.get_secret_value(SecretId=secret_id)["SecretString"]
+    assert len(value) == 64
+    create_resources(repo_template)
+    assert secretsmanager.get_secret_value(SecretId=secret_id)["SecretString"] == value

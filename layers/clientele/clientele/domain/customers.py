@@ -83,13 +83,16 @@ def _guards(customer: dict[str, Any], addresses: Iterable[dict[str, Any]]) -> li
     return guards
 
 
-def _indexes(customer: dict[str, Any]) -> store.CustomerIndexes:
+def _indexes(customer: dict[str, Any], addresses: Iterable[dict[str, Any]]) -> store.CustomerIndexes:
     return store.CustomerIndexes(
         name_key=name_key(customer["name"]),
         code_key=code_key(customer["code"]) if customer.get("code") else None,
         organization_id=customer.get("organization_id"),
         created_at=customer["created_at"],
         updated_at=customer["updated_at"],
+        archived=bool(customer.get("archived")),
+        email_keys=tuple(sorted({email.casefold() for email in customer.get("emails") or ()})),
+        postal_keys=tuple(sorted({postal_key(a["postal_code"]) for a in addresses if a.get("postal_code")})),
     )
 
 
@@ -213,7 +216,13 @@ def create(principal: Principal, body: dict[str, Any]) -> CustomerView:
         for item in address_items
     ]
     try:
-        store.insert(principal.tenant_id, customer, _indexes(customer), _guards(customer, address_items), new_addresses)
+        store.insert(
+            principal.tenant_id,
+            customer,
+            _indexes(customer, address_items),
+            _guards(customer, address_items),
+            new_addresses,
+        )
     except UniqueValueTaken as taken:
         count("UniqueConflicts")
         raise _conflict(taken, customer) from None
@@ -314,7 +323,7 @@ def _save(principal: Principal, stored: store.StoredCustomer, fields: CustomerFi
         expected_version=before["version"],
         set_attributes={name: after[name] for name in managed if after.get(name) is not None},
         remove_attributes=frozenset(name for name in managed if after.get(name) is None and name in before),
-        indexes=_indexes(after),
+        indexes=_indexes(after, stored.addresses),
         guards_before=_guards(before, stored.addresses),
         guards_after=_guards(after, stored.addresses),
         required_addresses=[
@@ -389,7 +398,7 @@ def set_archived(principal: Principal, customer_id: str, archived: bool, if_matc
         expected_version=before["version"],
         set_attributes={name: after[name] for name in managed if after[name] is not None},
         remove_attributes=frozenset(name for name in managed if after[name] is None),
-        indexes=_indexes(after),
+        indexes=_indexes(after, stored.addresses),
     )
     _apply(principal, change, after)
     return _view({name: value for name, value in after.items() if value is not None}, stored.addresses)

@@ -50,6 +50,15 @@ def _code_and_message(error: dict[str, Any]) -> tuple[str, str]:
         return "too_many_items", f"must have at most {ctx.get('max_length')} items"
     if kind == "literal_error":
         return "invalid_choice", f"must be one of {ctx.get('expected')}"
+    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+        bound = next(iter(ctx.values()), "")
+        word = {"greater_than_equal": "at least", "less_than_equal": "at most"}.get(kind, kind.replace("_", " "))
+        return "out_of_range", f"must be {word} {bound}"
+    if kind in {"int_parsing", "bool_parsing", "datetime_from_date_parsing", "datetime_parsing", "timezone_aware"}:
+        expected = {"int_parsing": "an integer", "bool_parsing": "true or false"}.get(
+            kind, "an RFC 3339 timestamp with a time zone"
+        )
+        return "invalid_format", f"must be {expected}"
     if kind == "none_required" or kind.endswith("_type"):
         return "invalid_type", "has the wrong type"
     # Our own PydanticCustomError codes carry their message already.
@@ -61,6 +70,15 @@ def field_errors(error: ValidationError, prefix: tuple[str | int, ...] = ()) -> 
     for item in error.errors(include_url=False, include_input=False):
         code, message = _code_and_message(item)
         result.append(FieldError(code=code, message=message, pointer=pointer((*prefix, *_path(item["loc"])))))
+    return result
+
+
+def parameter_errors(errors: Iterable[dict[str, Any]]) -> list[FieldError]:
+    """Errors of query parameters (pydantic error dicts whose loc ends with the parameter's name)."""
+    result = []
+    for item in errors:
+        code, message = _code_and_message(item)
+        result.append(FieldError(code=code, message=message, parameter=str(item["loc"][-1])))
     return result
 
 

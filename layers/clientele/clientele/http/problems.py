@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele.domain.errors import ClienteleError, FieldError, Unauthorized, ValidationFailed
+from clientele.domain.errors import ClienteleError, Unauthorized, ValidationFailed
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -37,17 +37,8 @@ def problem_response(error: ClienteleError, instance: str, request_id: str) -> R
     )
 
 
-def parameter_errors(errors: list[dict[str, Any]]) -> ValidationFailed:
-    """Powertools' request validation errors (query, path, header) as the API's field errors."""
-    from clientele.domain.validation import pointer
+def parameter_problem(errors: list[dict[str, Any]]) -> ValidationFailed:
+    """Powertools' request validation errors (query parameters) as the API's field errors."""
+    from clientele.domain.validation import parameter_errors
 
-    result = []
-    for error in errors:
-        location, *path = error.get("loc", ("query",))
-        message = error.get("msg", "is invalid")
-        code = error.get("type", "invalid")
-        if location == "body":
-            result.append(FieldError(code=code, message=message, pointer=pointer(path)))
-        else:
-            result.append(FieldError(code=code, message=message, parameter=".".join(str(part) for part in path)))
-    return ValidationFailed(result)
+    return ValidationFailed(parameter_errors(errors))

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from clientele.config import get_settings
 from clientele.domain.errors import ClienteleError, HeadersTooLarge, ServiceUnavailable
-from clientele.http.problems import parameter_errors, problem_response
+from clientele.http.problems import parameter_problem, problem_response
 from clientele.http.writes import require_writes_enabled
 from clientele.observability import flush_metrics, logger, traced
 from clientele.store.errors import StoreUnavailable
@@ -77,9 +77,12 @@ def _writes_switch(app: ClienteleResolver, next_middleware: NextMiddleware) -> R
     return next_middleware(app)
 
 
-def make_resolver(*, writes: bool = False) -> ClienteleResolver:
-    """`writes=True` for routes that change data: they answer 503 while the writes switch is off."""
-    app = ClienteleResolver()
+def make_resolver(*, writes: bool = False, validation: bool = False) -> ClienteleResolver:
+    """`writes=True` for routes that change data: they answer 503 while the writes switch is off.
+
+    `validation=True` lets Powertools validate typed query parameters (422 naming the parameter).
+    """
+    app = ClienteleResolver(enable_validation=validation)
 
     def problem_for(error: ClienteleError) -> Response:
         return problem_response(error, app.current_event.path, app.request_id)
@@ -103,7 +106,7 @@ def make_resolver(*, writes: bool = False) -> ClienteleResolver:
 
     @app.exception_handler(RequestValidationError)
     def invalid_parameters(error: RequestValidationError) -> Response:
-        return problem_for(parameter_errors(list(error.errors())))
+        return problem_for(parameter_problem(list(error.errors())))
 
     @app.not_found
     def route_not_found(_: NotFoundError) -> Response:

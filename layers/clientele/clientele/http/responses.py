@@ -22,3 +22,7 @@ def not_modified(etag: str) -> Response:
 
 def no_content() -> Response:
     return Response(status_code=204, body="")
+
+
+def ok(body: dict) -> Response:
+    return Response(status_code=200, content_type=JSON, body=body)

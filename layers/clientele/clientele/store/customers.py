@@ -37,6 +37,8 @@ _KEY_ATTRIBUTES = frozenset(
         "postal_sort",
         "lookup_key",
         "lookup_sort",
+        "email_keys",
+        "postal_keys",
     }
 )
 # Counters kept by the sales ledger on the customer item; a hard delete needs them at zero.
@@ -56,13 +58,16 @@ class Guard:
 
 @dataclass(frozen=True)
 class CustomerIndexes:
-    """Normalized values behind the list indexes (sorts and organization partitions)."""
+    """Normalized values behind the list indexes (sorts, partitions) and list filters."""
 
     name_key: str
     code_key: str | None
     organization_id: str | None
     created_at: str
     updated_at: str
+    archived: bool
+    email_keys: tuple[str, ...] = ()
+    postal_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,19 +86,23 @@ def _strip(item: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in item.items() if name not in _KEY_ATTRIBUTES}
 
 
-def _index_attributes(tenant: str, customer_id: str, indexes: CustomerIndexes) -> dict[str, str | None]:
-    code_sort = (
-        keys.sort_value("0", indexes.code_key, customer_id)
-        if indexes.code_key is not None
-        else keys.sort_value("1", customer_id)  # no code: after every code
-    )
+def code_sort_prefix(code_key: str | None) -> str:
+    """Customers with a code sort by it; those without come after every code."""
+    return keys.sort_value("0", code_key, "") if code_key is not None else keys.sort_value("1", "")
+
+
+def _index_attributes(tenant: str, customer_id: str, indexes: CustomerIndexes) -> dict[str, Any]:
+    archived = indexes.archived
     return {
-        "tenant_list": keys.tenant_customers(tenant),
-        "org_list": keys.organization_customers(tenant, indexes.organization_id)
+        "tenant_list": keys.tenant_customers(tenant, archived),
+        "org_list": keys.organization_customers(tenant, indexes.organization_id, archived)
         if indexes.organization_id is not None
         else None,
+        # List filters (q by exact email, postal_code) read these.
+        "email_keys": list(indexes.email_keys) or None,
+        "postal_keys": list(indexes.postal_keys) or None,
         "sort_name": keys.sort_value(indexes.name_key, customer_id),
-        "sort_code": code_sort,
+        "sort_code": code_sort_prefix(indexes.code_key) + customer_id,
         "sort_created": keys.sort_value(indexes.created_at, customer_id),
         "sort_updated": keys.sort_value(indexes.updated_at, customer_id),
     }

@@ -45,12 +45,18 @@ def counter_key(tenant: str, counter: str) -> dict[str, str]:
     return {"pk": f"T#{tenant}#COUNTER", "sk": counter}
 
 
-def tenant_customers(tenant: str) -> str:
-    return f"T#{tenant}#CUSTOMERS"
+# Archived customers live in partitions of their own, so the default list (archived
+# hidden) is served by the index alone; archived=any merges the two partitions.
+def _shelf(archived: bool) -> str:
+    return "ARCHIVED" if archived else "LIVE"
 
 
-def organization_customers(tenant: str, organization_id: str) -> str:
-    return f"T#{tenant}#O#{escape(organization_id)}#CUSTOMERS"
+def tenant_customers(tenant: str, archived: bool) -> str:
+    return f"T#{tenant}#CUSTOMERS#{_shelf(archived)}"
+
+
+def organization_customers(tenant: str, organization_id: str, archived: bool) -> str:
+    return f"T#{tenant}#O#{escape(organization_id)}#CUSTOMERS#{_shelf(archived)}"
 
 
 def postal_code_partition(tenant: str, postal_key: str) -> str:

@@ -1,0 +1,22 @@
+"""GET /v1/customers (lists, sorts, filters, cursor pagination)"""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from clientele.domain import customer_lists
+from clientele.domain.customer_lists import CustomerListQuery
+from clientele.http import responses
+from clientele.http.auth import principal
+from clientele.http.resolver import make_resolver
+
+app = make_resolver(validation=True)
+
+
+@app.get("/v1/customers")
+def list_customers(query: Annotated[CustomerListQuery, Query()]):
+    return responses.ok(customer_lists.list_customers(principal(app), query))
+
+
+def handler(event, context):
+    return app.resolve(event, context)

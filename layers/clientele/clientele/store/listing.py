@@ -1,0 +1,178 @@
+"""Paginated Queries on a list index: one or more partitions merged in sort order, with filters.
+
+Every list is a Query (never a Scan). A page reads until it holds `limit`
+matches plus one more (to know whether more exist) or the partitions end,
+within at most `max_calls` Query calls. Positions are the exclusive start keys
+of each partition, so a page continues exactly after the last item it returned.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from clientele.store.client import dynamodb, from_item, table_name, to_attribute
+from clientele.store.errors import StoreUnavailable
+
+# Query calls one list page may make (ARCHITECTURE.md §2: a list page costs 1-3 calls).
+MAX_CALLS_PER_PAGE = 3
+
+DONE = "done"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """An expression with its placeholders (names `#x`, values `:x`), values as Python values."""
+
+    expression: str
+    names: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IndexQuery:
+    """What to read: partitions of one index, a range of its sort key, and filters on the items."""
+
+    index: str
+    partition_attribute: str
+    sort_attribute: str
+    partitions: tuple[str, ...]
+    descending: bool = False
+    sort_range: Condition | None = None  # uses the placeholder #sort for the sort attribute
+    filter: Condition | None = None
+
+
+@dataclass
+class Page:
+    items: list[dict[str, Any]]
+    # Per partition: the exclusive start key to continue from, None (from the start), or DONE.
+    positions: list[Any]
+    has_more: bool
+    calls: int
+
+
+def _query_params(query: IndexQuery, partition: str, start: dict[str, Any] | None, limit: int | None) -> dict[str, Any]:
+    names = {"#partition": query.partition_attribute, "#sort": query.sort_attribute}
+    values: dict[str, Any] = {":partition": partition}
+    key_condition = "#partition = :partition"
+    if query.sort_range is not None:
+        key_condition += f" AND {query.sort_range.expression}"
+        names.update(query.sort_range.names)
+        values.update(query.sort_range.values)
+    params: dict[str, Any] = {
+        "TableName": table_name(),
+        "IndexName": query.index,
+        "KeyConditionExpression": key_condition,
+        "ScanIndexForward": not query.descending,
+    }
+    if query.filter is not None:
+        params["FilterExpression"] = query.filter.expression
+        names.update(query.filter.names)
+        values.update(query.filter.values)
+    # DynamoDB rejects names that no expression uses.
+    used = " ".join(filter(None, [key_condition, params.get("FilterExpression")]))
+    params["ExpressionAttributeNames"] = {name: value for name, value in names.items() if name in used}
+    params["ExpressionAttributeValues"] = {name: to_attribute(value) for name, value in values.items()}
+    if start is not None:
+        params["ExclusiveStartKey"] = start
+    if limit is not None:
+        params["Limit"] = limit
+    return params
+
+
+def _call_query(params: dict[str, Any]) -> dict[str, Any]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return dynamodb().query(**params)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}:
+            raise StoreUnavailable(code) from error
+        raise
+    except BotoCoreError as error:
+        raise StoreUnavailable(type(error).__name__) from error
+
+
+def _start_key(query: IndexQuery, raw_item: dict[str, Any]) -> dict[str, Any]:
+    attributes = ("pk", "sk", query.partition_attribute, query.sort_attribute)
+    return {name: raw_item[name] for name in attributes}
+
+
+class _Partition:
+    """One partition's reader: buffered items and where the next Query starts."""
+
+    def __init__(self, query: IndexQuery, partition: str, position: Any) -> None:
+        self.query = query
+        self.partition = partition
+        self.exhausted = position == DONE
+        self.next_start = None if self.exhausted else position
+        self.buffer: deque[dict[str, Any]] = deque()
+        # Where a following page resumes: the last item handed out, or where this page began.
+        self.resume_from: Any = position
+
+    def fetch(self, limit: int | None) -> None:
+        page = _call_query(_query_params(self.query, self.partition, self.next_start, limit))
+        self.buffer.extend(page.get("Items", []))
+        self.next_start = page.get("LastEvaluatedKey")
+        self.exhausted = self.next_start is None
+
+    def head_sort_value(self) -> str:
+        return self.buffer[0][self.query.sort_attribute]["S"]
+
+    def take(self) -> dict[str, Any]:
+        item = self.buffer.popleft()
+        self.resume_from = _start_key(self.query, item)
+        return item
+
+    def position_after_page(self) -> Any:
+        return DONE if self.exhausted and not self.buffer else self.resume_from
+
+
+def read_page(query: IndexQuery, positions: list[Any], limit: int, max_calls: int = MAX_CALLS_PER_PAGE) -> Page:
+    """Up to `limit` items in sort order across the partitions, and whether more exist."""
+    partitions = [_Partition(query, name, position) for name, position in zip(query.partitions, positions, strict=True)]
+    # Without a filter every item read is a match: ask for no more than the page needs.
+    fetch_limit = limit + 1 if query.filter is None else None
+    calls = 0
+    taken: list[dict[str, Any]] = []
+    probe: _Partition | None = None  # the partition holding the first match beyond the page
+    out_of_calls = False
+    while True:
+        for partition in partitions:
+            while not partition.buffer and not partition.exhausted:
+                if calls >= max_calls:
+                    out_of_calls = True
+                    break
+                partition.fetch(fetch_limit)
+                calls += 1
+        if out_of_calls:
+            break
+        ready = [partition for partition in partitions if partition.buffer]
+        if not ready:
+            break
+        pick = (max if query.descending else min)(ready, key=lambda p: p.head_sort_value())
+        if len(taken) == limit:
+            probe = pick
+            break
+        taken.append(pick.take())
+    positions_after = [partition.position_after_page() for partition in partitions]
+    has_more = probe is not None or (out_of_calls and any(position != DONE for position in positions_after))
+    return Page(items=[from_item(item) for item in taken], positions=positions_after, has_more=has_more, calls=calls)
+
+
+def count(query: IndexQuery) -> int:
+    """How many items match (Select=COUNT through every page; costs a call per 1 MB read)."""
+    total = 0
+    for partition in query.partitions:
+        start = None
+        while True:
+            params = _query_params(query, partition, start, None)
+            params["Select"] = "COUNT"
+            page = _call_query(params)
+            total += page.get("Count", 0)
+            start = page.get("LastEvaluatedKey")
+            if start is None:
+                break
+    return total
