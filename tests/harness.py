@@ -141,6 +141,7 @@ class Api:
         function_dir: str,
         *,
         customer_id: str | None = None,
+        address_id: str | None = None,
         body: Any = None,
         raw_body: str | None = None,
         base64_body: bool = False,
@@ -156,12 +157,16 @@ class Api:
             sent["content-type"] = content_type
         sent.update({name.lower(): value for name, value in (headers or {}).items()})
         event["headers"] = sent
-        if customer_id is not None:
-            route_path = event["routeKey"].split(" ", 1)[1]
-            path = route_path.replace("{customer_id}", customer_id)
+        path_parameters = {
+            name: value for name, value in (("customer_id", customer_id), ("address_id", address_id)) if value
+        }
+        if path_parameters:
+            path = event["routeKey"].split(" ", 1)[1]
+            for name, value in path_parameters.items():
+                path = path.replace("{" + name + "}", value)
             event["rawPath"] = path
             event["requestContext"]["http"]["path"] = path
-            event["pathParameters"] = {"customer_id": customer_id}
+            event["pathParameters"] = path_parameters
         if query is not None:
             event["queryStringParameters"] = dict(query) or None
             event["rawQueryString"] = urlencode(query)
@@ -221,6 +226,23 @@ class Api:
 
     def unarchive(self, customer_id: str, **kwargs: Any) -> Reply:
         return self.call("unarchive_customer", customer_id=customer_id, **kwargs)
+
+    # -- the address book
+
+    def addresses(self, customer_id: str, **kwargs: Any) -> Reply:
+        return self.call("list_addresses", customer_id=customer_id, **kwargs)
+
+    def add_address(self, customer_id: str, body: Any, **kwargs: Any) -> Reply:
+        return self.call("add_address", customer_id=customer_id, body=body, **kwargs)
+
+    def patch_address(self, customer_id: str, address_id: str, body: Any, **kwargs: Any) -> Reply:
+        return self.call("update_address", customer_id=customer_id, address_id=address_id, body=body, **kwargs)
+
+    def delete_address(self, customer_id: str, address_id: str, **kwargs: Any) -> Reply:
+        return self.call("delete_address", customer_id=customer_id, address_id=address_id, **kwargs)
+
+    def set_default(self, customer_id: str, kind: str, body: Any, **kwargs: Any) -> Reply:
+        return self.call(f"set_default_{kind}_address", customer_id=customer_id, body=body, **kwargs)
 
     def created(self, body: dict[str, Any]) -> dict[str, Any]:
         """Create a customer that must succeed; returns its representation."""

@@ -206,3 +206,31 @@ def test_list_and_cursor_over_http(runner):
 
     assert [c["name"] for c in first["data"]] == ["Alpha", "Beta"] and first["has_more"] is True
     assert [c["name"] for c in rest["data"]] == ["Gamma"] and rest["next_cursor"] is None
+
+
+def test_concurrent_address_adds_without_if_match_all_land(runner):
+    token = runner.token(tenant=_tenant())
+    customer = _create(runner, token, {"name": "Busy Dock"}).json()
+    url = f"{runner.url}/v1/customers/{customer['id']}/addresses"
+
+    distinct = _race(
+        4,
+        lambda i: (
+            requests.post(
+                url, json={"line1": f"{i} Quay St", "country": "AU"}, headers=_headers(token), timeout=30
+            ).status_code
+        ),
+    )
+    same = _race(
+        3,
+        lambda i: (
+            requests.post(
+                url, json={"line1": "9 Pier Rd", "country": "AU"}, headers=_headers(token), timeout=30
+            ).status_code
+        ),
+    )
+
+    assert distinct == [201, 201, 201, 201]
+    assert sorted(same) == [200, 200, 201]
+    book = requests.get(url, headers=_headers(token), timeout=30).json()["data"]
+    assert len(book) == 5

@@ -56,9 +56,7 @@ def test_escaping_leaves_no_hash_and_is_reversible():
 
 
 def test_organization_and_postal_partitions_are_escaped():
-    partitions = {
-        organization_customers("t1", org, False) for org in ["a#O#b", "a", "a#CUSTOMERS", "a%23CUSTOMERS"]
-    }
+    partitions = {organization_customers("t1", org, False) for org in ["a#O#b", "a", "a#CUSTOMERS", "a%23CUSTOMERS"]}
     assert len(partitions) == 4
     assert "#O#b" not in organization_customers("t1", "a#O#b", False)
     assert organization_customers("t1", "a", False) != organization_customers("t1", "a", True)

@@ -83,6 +83,15 @@ def _guards(customer: dict[str, Any], addresses: Iterable[dict[str, Any]]) -> li
     return guards
 
 
+def _unique_values(guards: Iterable[store.Guard]) -> dict[str, list[str]]:
+    """What the customer item records of the guards it holds (so deletes release exactly those)."""
+    return {guard.field: list(guard.parts) for guard in guards}
+
+
+def held_guards(customer: dict[str, Any]) -> list[store.Guard]:
+    return [store.Guard(field, tuple(parts)) for field, parts in (customer.get("unique_values") or {}).items()]
+
+
 def _indexes(customer: dict[str, Any], addresses: Iterable[dict[str, Any]]) -> store.CustomerIndexes:
     return store.CustomerIndexes(
         name_key=name_key(customer["name"]),
@@ -101,7 +110,7 @@ def _conflict(taken: UniqueValueTaken, customer: dict[str, Any]) -> Conflict:
     return Conflict(field=taken.field, existing_id=taken.holder_id, detail=detail)
 
 
-def _view(customer: dict[str, Any], addresses: list[dict[str, Any]]) -> CustomerView:
+def view_of(customer: dict[str, Any], addresses: list[dict[str, Any]]) -> CustomerView:
     return CustomerView(customer_view(customer, addresses, get_settings().default_currency))
 
 
@@ -150,7 +159,7 @@ def _password_change(data: dict[str, Any], errors: list[FieldError]) -> Any:
     return hash_password(checked.password) if checked.password is not None else None
 
 
-def _load_visible(principal: Principal, customer_id: str) -> store.StoredCustomer:
+def load_visible(principal: Principal, customer_id: str) -> store.StoredCustomer:
     if not ids.is_customer_id(customer_id):
         raise NotFound(f"customer {customer_id!r} not found")
     stored = store.load(principal.tenant_id, customer_id)
@@ -159,7 +168,7 @@ def _load_visible(principal: Principal, customer_id: str) -> store.StoredCustome
     return stored
 
 
-def _check_precondition(stored: store.StoredCustomer, if_match: IfMatch | None, *, required: bool) -> None:
+def check_precondition(stored: store.StoredCustomer, if_match: IfMatch | None, *, required: bool) -> None:
     if if_match is None:
         if required:
             raise PreconditionRequired("this write needs an If-Match header with the customer's ETag")
@@ -210,6 +219,9 @@ def create(principal: Principal, body: dict[str, Any]) -> CustomerView:
         "created_by": principal.subject,
         "updated_by": principal.subject,
     }
+    guards = _guards(customer, address_items)
+    customer["unique_values"] = _unique_values(guards)
+    customer["address_ids"] = sorted(item["id"] for item in address_items)
     customer["number"] = store.next_customer_number(principal.tenant_id)
     new_addresses = [
         store.NewAddress(item, postal_key(item["postal_code"]) if item.get("postal_code") else None)
@@ -227,7 +239,7 @@ def create(principal: Principal, body: dict[str, Any]) -> CustomerView:
         count("UniqueConflicts")
         raise _conflict(taken, customer) from None
     count("CustomersCreated")
-    return _view(customer, address_items)
+    return view_of(customer, address_items)
 
 
 def _first_addresses(fields: CustomerCreation, customer_id: str, now: str) -> list[dict[str, Any]]:
@@ -252,8 +264,8 @@ def _first_addresses(fields: CustomerCreation, customer_id: str, now: str) -> li
 
 
 def get(principal: Principal, customer_id: str) -> CustomerView:
-    stored = _load_visible(principal, customer_id)
-    return _view(stored.customer, stored.addresses)
+    stored = load_visible(principal, customer_id)
+    return view_of(stored.customer, stored.addresses)
 
 
 def _begin_write(
@@ -262,8 +274,8 @@ def _begin_write(
     """What PATCH and PUT share: the precondition, read-only fields and the write-only password."""
     if if_match is None:
         raise PreconditionRequired(f"{verb} needs an If-Match header with the customer's ETag")
-    stored = _load_visible(principal, customer_id)
-    _check_precondition(stored, if_match, required=True)
+    stored = load_visible(principal, customer_id)
+    check_precondition(stored, if_match, required=True)
     data = dict(body)
     errors = _pop_read_only(data, READ_ONLY_FIELDS)
     password = _password_change(data, errors)
@@ -307,31 +319,73 @@ def _check_default_addresses(fields: CustomerFields, addresses: list[dict[str, A
 def _save(principal: Principal, stored: store.StoredCustomer, fields: CustomerFields, password: Any) -> CustomerView:
     _check_default_addresses(fields, stored.addresses)
     before = stored.customer
-    timestamp = clock.now_timestamp()
-    after = {
-        **before,
-        **fields.model_dump(),
-        "version": before["version"] + 1,
-        "updated_at": timestamp,
-        "updated_by": principal.subject,
-    }
+    after = {**before, **fields.model_dump()}
     if password is not _KEEP:
         after["password_hash"] = password
-    managed = (*WRITABLE_FIELDS, "password_hash", "version", "updated_at", "updated_by")
+    changed_defaults = [
+        after[name] for name in DEFAULT_ADDRESS_FIELDS if after.get(name) and after[name] != before.get(name)
+    ]
+    customer = commit(principal, stored, after, stored.addresses, required_addresses=changed_defaults)
+    return view_of(customer, stored.addresses)
+
+
+# What a customer write may change: everything but its id, number, tenant and creation.
+_MANAGED = (
+    *WRITABLE_FIELDS,
+    "password_hash",
+    "archived",
+    "archived_at",
+    "version",
+    "updated_at",
+    "updated_by",
+    "unique_values",
+    "address_ids",
+)
+
+
+def commit(
+    principal: Principal,
+    stored: store.StoredCustomer,
+    after: dict[str, Any],
+    addresses_after: list[dict[str, Any]],
+    *,
+    required_addresses: Iterable[str] = (),
+    address_puts: Iterable[dict[str, Any]] = (),
+    address_deletes: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Write a new state of the customer (and its address book) if nobody changed it since `stored`.
+
+    Bumps the version, stamps the update, moves the guards whose values changed,
+    and returns the customer as now stored. Raises NotFound, PreconditionFailed
+    (changed meanwhile) or Conflict (a unique value is taken).
+    """
+    before = stored.customer
+    guards = _guards(after, addresses_after)
+    after = {
+        **after,
+        "version": before["version"] + 1,
+        "updated_at": clock.now_timestamp(),
+        "updated_by": principal.subject,
+        "unique_values": _unique_values(guards),
+        "address_ids": sorted(address["id"] for address in addresses_after),
+    }
     change = store.CustomerChange(
         customer_id=before["id"],
         expected_version=before["version"],
-        set_attributes={name: after[name] for name in managed if after.get(name) is not None},
-        remove_attributes=frozenset(name for name in managed if after.get(name) is None and name in before),
-        indexes=_indexes(after, stored.addresses),
-        guards_before=_guards(before, stored.addresses),
-        guards_after=_guards(after, stored.addresses),
-        required_addresses=[
-            after[name] for name in DEFAULT_ADDRESS_FIELDS if after.get(name) and after[name] != before.get(name)
+        set_attributes={name: after[name] for name in _MANAGED if after.get(name) is not None},
+        remove_attributes=frozenset(name for name in _MANAGED if after.get(name) is None and name in before),
+        indexes=_indexes(after, addresses_after),
+        guards_before=held_guards(before),
+        guards_after=guards,
+        required_addresses=list(required_addresses),
+        address_puts=[
+            store.NewAddress(address, postal_key(address["postal_code"]) if address.get("postal_code") else None)
+            for address in address_puts
         ],
+        address_deletes=list(address_deletes),
     )
     _apply(principal, change, after)
-    return _view({name: value for name, value in after.items() if value is not None}, stored.addresses)
+    return {name: value for name, value in after.items() if value is not None}
 
 
 def _apply(principal: Principal, change: store.CustomerChange, after: dict[str, Any]) -> None:
@@ -353,15 +407,15 @@ def delete(principal: Principal, customer_id: str, if_match: IfMatch | None) -> 
     """Hard delete of the customer and its address book; releases its unique values."""
     if if_match is None:
         raise PreconditionRequired("DELETE needs an If-Match header with the customer's ETag")
-    stored = _load_visible(principal, customer_id)
-    _check_precondition(stored, if_match, required=True)
+    stored = load_visible(principal, customer_id)
+    check_precondition(stored, if_match, required=True)
     customer = stored.customer
     try:
         store.delete(
             principal.tenant_id,
             customer_id,
             customer["version"],
-            _guards(customer, stored.addresses),
+            held_guards(customer),
             [address["id"] for address in stored.addresses],
         )
     except LinkedRecordsExist as linked:
@@ -378,27 +432,10 @@ def delete(principal: Principal, customer_id: str, if_match: IfMatch | None) -> 
 
 def set_archived(principal: Principal, customer_id: str, archived: bool, if_match: IfMatch | None) -> CustomerView:
     """Archive or unarchive; idempotent (no write, same ETag, when already in that state)."""
-    stored = _load_visible(principal, customer_id)
-    _check_precondition(stored, if_match, required=False)
+    stored = load_visible(principal, customer_id)
+    check_precondition(stored, if_match, required=False)
     before = stored.customer
     if bool(before.get("archived")) == archived:
-        return _view(before, stored.addresses)
-    timestamp = clock.now_timestamp()
-    after = {
-        **before,
-        "archived": archived,
-        "archived_at": timestamp if archived else None,
-        "version": before["version"] + 1,
-        "updated_at": timestamp,
-        "updated_by": principal.subject,
-    }
-    managed = ("archived", "archived_at", "version", "updated_at", "updated_by")
-    change = store.CustomerChange(
-        customer_id=customer_id,
-        expected_version=before["version"],
-        set_attributes={name: after[name] for name in managed if after[name] is not None},
-        remove_attributes=frozenset(name for name in managed if after[name] is None),
-        indexes=_indexes(after, stored.addresses),
-    )
-    _apply(principal, change, after)
-    return _view({name: value for name, value in after.items() if value is not None}, stored.addresses)
+        return view_of(before, stored.addresses)
+    after = {**before, "archived": archived, "archived_at": clock.now_timestamp() if archived else None}
+    return view_of(commit(principal, stored, after, stored.addresses), stored.addresses)

@@ -58,6 +58,10 @@ class LinkedRecords(ClienteleError):
         return {"links": self.links}
 
 
+class AddressInUse(ClienteleError):
+    status, slug, title = 409, "address-in-use", "Address In Use"
+
+
 class IdempotencyInProgress(ClienteleError):
     status, slug, title = 409, "idempotency-in-progress", "Idempotency Key In Progress"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import Response
 
+from clientele.domain.address_book import AddressResult
 from clientele.domain.customers import CustomerView
 
 JSON = "application/json"
@@ -26,3 +27,16 @@ def no_content() -> Response:
 
 def ok(body: dict) -> Response:
     return Response(status_code=200, content_type=JSON, body=body)
+
+
+def address(body: dict, customer_id: str, status: int = 200) -> Response:
+    headers = {"Location": f"/v1/customers/{customer_id}/addresses/{body['id']}"} if status == 201 else {}
+    return Response(status_code=status, content_type=JSON, body=body, headers=headers)
+
+
+def added_address(result: AddressResult) -> Response:
+    """201 for a new address; 200 with `deduplicated: true` when the same place was already there."""
+    customer_id = result.address["customer_id"]
+    if result.deduplicated:
+        return address({**result.address, "deduplicated": True}, customer_id)
+    return address(result.address, customer_id, status=201)

@@ -275,6 +275,9 @@ class CustomerChange:
     guards_after: Sequence[Guard] = ()
     # Address items that must exist when the change commits (e.g. a new default address).
     required_addresses: Iterable[str] = ()
+    # Address items written (created, or replaced when they exist) and deleted in the same transaction.
+    address_puts: Sequence[NewAddress] = ()
+    address_deletes: Sequence[str] = ()
 
 
 def _update_expression(change: CustomerChange, tenant: str) -> tuple[str, dict[str, str], dict[str, Any]]:
@@ -313,8 +316,9 @@ def update(tenant: str, change: CustomerChange) -> None:
     released = [guard for key_, guard in before.items() if key_ not in after]
     taken = [guard for key_, guard in after.items() if key_ not in before]
     required = list(change.required_addresses)
+    address_actions = list(change.address_puts) or list(change.address_deletes)
 
-    if not released and not taken and not required:
+    if not released and not taken and not required and not address_actions:
         from botocore.exceptions import ClientError
 
         try:
@@ -349,6 +353,11 @@ def update(tenant: str, change: CustomerChange) -> None:
             tag=f"check:{address_id}",
             condition="attribute_exists(pk)",
         )
+    for address in change.address_puts:
+        # The customer's version condition already orders every address write: no condition needed here.
+        transaction.put(_address_item(tenant, change.customer_id, address), tag=f"address:{address.attributes['id']}")
+    for address_id in change.address_deletes:
+        transaction.delete(keys.address_key(tenant, change.customer_id, address_id), tag=f"address:{address_id}")
     try:
         transaction.execute()
     except TransactionCancelled as cancelled:

@@ -1,0 +1,19 @@
+"""DELETE /v1/customers/{customer_id}/addresses/{address_id} (409 address-in-use for a default)"""
+
+from clientele.domain import address_book
+from clientele.http import responses
+from clientele.http.auth import principal
+from clientele.http.preconditions import if_match
+from clientele.http.resolver import make_resolver
+
+app = make_resolver(writes=True)
+
+
+@app.delete("/v1/customers/<customer_id>/addresses/<address_id>")
+def delete_address(customer_id: str, address_id: str):
+    address_book.delete_address(principal(app), customer_id, address_id, if_match(app))
+    return responses.no_content()
+
+
+def handler(event, context):
+    return app.resolve(event, context)
