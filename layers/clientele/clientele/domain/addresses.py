@@ -99,7 +99,7 @@ _ABBREVIATIONS = {
 _APOSTROPHES = "'\u2019"
 
 
-def _words(value: str | None) -> str:
+def address_words(value: str | None) -> str:
     if not value:
         return ""
     # Punctuation separates words ("St.,Suite" is two words, "5/123" is not "5123"); apostrophes join them.
@@ -114,10 +114,10 @@ def address_fingerprint(address: dict[str, Any]) -> tuple[str, ...]:
     """Two addresses with the same fingerprint are the same place (labels, names and contacts aside)."""
     postal = "".join((address.get("postal_code") or "").upper().split())
     return (
-        _words(address.get("line1")),
-        _words(address.get("line2")),
-        _words(address.get("city")),
-        _words(address.get("state")),
+        address_words(address.get("line1")),
+        address_words(address.get("line2")),
+        address_words(address.get("city")),
+        address_words(address.get("state")),
         postal,
         address.get("country") or "",
     )

@@ -92,7 +92,13 @@ def held_guards(customer: dict[str, Any]) -> list[store.Guard]:
     return [store.Guard(field, tuple(parts)) for field, parts in (customer.get("unique_values") or {}).items()]
 
 
-def _indexes(customer: dict[str, Any], addresses: Iterable[dict[str, Any]]) -> store.CustomerIndexes:
+def _indexes(customer: dict[str, Any], addresses: Iterable[dict[str, Any]] | None) -> store.CustomerIndexes:
+    """Index values; without the address book (None) its postal codes carry over from the item."""
+    postal_keys = (
+        tuple(sorted({postal_key(a["postal_code"]) for a in addresses if a.get("postal_code")}))
+        if addresses is not None
+        else tuple(customer.get("postal_keys") or ())
+    )
     return store.CustomerIndexes(
         name_key=name_key(customer["name"]),
         code_key=code_key(customer["code"]) if customer.get("code") else None,
@@ -101,7 +107,7 @@ def _indexes(customer: dict[str, Any], addresses: Iterable[dict[str, Any]]) -> s
         updated_at=customer["updated_at"],
         archived=bool(customer.get("archived")),
         email_keys=tuple(sorted({email.casefold() for email in customer.get("emails") or ()})),
-        postal_keys=tuple(sorted({postal_key(a["postal_code"]) for a in addresses if a.get("postal_code")})),
+        postal_keys=postal_keys,
     )
 
 
@@ -359,15 +365,44 @@ def commit(
     and returns the customer as now stored. Raises NotFound, PreconditionFailed
     (changed meanwhile) or Conflict (a unique value is taken).
     """
-    before = stored.customer
-    guards = _guards(after, addresses_after)
+    change, saved = prepare_change(
+        principal,
+        stored.customer,
+        after,
+        addresses_after,
+        required_addresses=required_addresses,
+        address_puts=address_puts,
+        address_deletes=address_deletes,
+    )
+    _apply(principal, change, saved)
+    return saved
+
+
+def prepare_change(
+    principal: Principal,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    addresses_after: list[dict[str, Any]] | None,
+    *,
+    required_addresses: Iterable[str] = (),
+    address_puts: Iterable[dict[str, Any]] = (),
+    address_deletes: Iterable[str] = (),
+) -> tuple[store.CustomerChange, dict[str, Any]]:
+    """The store change that turns `before` into `after`, and the customer as it will be stored.
+
+    With `addresses_after` None the address book is unchanged and not loaded:
+    the held guards and the stored address ids and postal codes carry over.
+    """
+    guards = _guards(after, addresses_after) if addresses_after is not None else held_guards(before)
     after = {
         **after,
         "version": before["version"] + 1,
         "updated_at": clock.now_timestamp(),
         "updated_by": principal.subject,
         "unique_values": _unique_values(guards),
-        "address_ids": sorted(address["id"] for address in addresses_after),
+        "address_ids": sorted(a["id"] for a in addresses_after)
+        if addresses_after is not None
+        else before.get("address_ids", []),
     }
     change = store.CustomerChange(
         customer_id=before["id"],
@@ -384,8 +419,11 @@ def commit(
         ],
         address_deletes=list(address_deletes),
     )
-    _apply(principal, change, after)
-    return {name: value for name, value in after.items() if value is not None}
+    return change, {name: value for name, value in after.items() if value is not None}
+
+
+def archive_state(before: dict[str, Any], archived: bool) -> dict[str, Any]:
+    return {**before, "archived": archived, "archived_at": clock.now_timestamp() if archived else None}
 
 
 def _apply(principal: Principal, change: store.CustomerChange, after: dict[str, Any]) -> None:
@@ -437,5 +475,4 @@ def set_archived(principal: Principal, customer_id: str, archived: bool, if_matc
     before = stored.customer
     if bool(before.get("archived")) == archived:
         return view_of(before, stored.addresses)
-    after = {**before, "archived": archived, "archived_at": clock.now_timestamp() if archived else None}
-    return view_of(commit(principal, stored, after, stored.addresses), stored.addresses)
+    return view_of(commit(principal, stored, archive_state(before, archived), stored.addresses), stored.addresses)

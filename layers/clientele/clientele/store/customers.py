@@ -7,6 +7,7 @@ attributes and the shape of every transaction.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,7 @@ from clientele.store.errors import (
     StoreUnavailable,
     UniqueValueTaken,
 )
-from clientele.store.transactions import Transaction, TransactionCancelled
+from clientele.store.transactions import Transaction, TransactionCancelled, run_units
 
 # Attributes that only the store writes: never part of what the domain reads back.
 _KEY_ATTRIBUTES = frozenset(
@@ -37,8 +38,6 @@ _KEY_ATTRIBUTES = frozenset(
         "postal_sort",
         "lookup_key",
         "lookup_sort",
-        "email_keys",
-        "postal_keys",
     }
 )
 # Counters kept by the sales ledger on the customer item; a hard delete needs them at zero.
@@ -209,7 +208,7 @@ def _release_guard(transaction: Transaction, tenant: str, guard: Guard, customer
     )
 
 
-def _raise_for(cancelled: TransactionCancelled, guard_order: Sequence[str]) -> None:
+def _error_for(cancelled: TransactionCancelled, guard_order: Sequence[str]) -> Exception:
     """The store error a cancelled customer transaction stands for.
 
     A stale or vanished customer comes first: the caller must re-read before any
@@ -217,17 +216,19 @@ def _raise_for(cancelled: TransactionCancelled, guard_order: Sequence[str]) -> N
     """
     customer_failure = cancelled.failure("customer")
     if customer_failure is not None:
-        current = _strip(customer_failure.item) if customer_failure.item else None
-        raise ItemChanged(current) from None
+        return ItemChanged(_strip(customer_failure.item) if customer_failure.item else None)
     for field_name in guard_order:
         failure = cancelled.failure(f"guard:{field_name}")
         if failure is not None:
-            holder = (failure.item or {}).get("customer_id")
-            raise UniqueValueTaken(field_name, holder) from None
+            return UniqueValueTaken(field_name, (failure.item or {}).get("customer_id"))
     for failure in cancelled.failures:
         if failure.tag.startswith("check:"):
-            raise ConditionNotMet(failure.tag.removeprefix("check:")) from None
-    raise cancelled
+            return ConditionNotMet(failure.tag.removeprefix("check:"))
+    return cancelled
+
+
+def _raise_for(cancelled: TransactionCancelled, guard_order: Sequence[str]) -> None:
+    raise _error_for(cancelled, guard_order) from None
 
 
 def insert(
@@ -301,91 +302,176 @@ def _update_expression(change: CustomerChange, tenant: str) -> tuple[str, dict[s
     return expression, names, values
 
 
-def update(tenant: str, change: CustomerChange) -> None:
-    """Apply `change` if the customer still has `expected_version`.
-
-    Guards that change move in the same transaction; with no guard or address
-    to check it is a single conditional UpdateItem (half the write cost).
-    Raises ItemChanged (current item or None), UniqueValueTaken, ConditionNotMet.
-    """
-    expression, names, values = _update_expression(change, tenant)
-    condition = "#version = :expected"
-    key = keys.customer_key(tenant, change.customer_id)
+def _moved_guards(tenant: str, change: CustomerChange) -> tuple[list[Guard], list[Guard]]:
+    """(released, taken): the guards whose keys the change gives up and takes."""
     before = {tuple(guard.key(tenant).values()): guard for guard in change.guards_before}
     after = {tuple(guard.key(tenant).values()): guard for guard in change.guards_after}
-    released = [guard for key_, guard in before.items() if key_ not in after]
-    taken = [guard for key_, guard in after.items() if key_ not in before]
-    required = list(change.required_addresses)
-    address_actions = list(change.address_puts) or list(change.address_deletes)
+    return [g for k, g in before.items() if k not in after], [g for k, g in after.items() if k not in before]
 
-    if not released and not taken and not required and not address_actions:
-        from botocore.exceptions import ClientError
 
-        try:
-            _client_call(
-                "update_item",
-                TableName=table_name(),
-                Key=to_item(key),
-                UpdateExpression=expression,
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={name: to_attribute(value) for name, value in values.items()},
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
-            old = error.response.get("Item")
-            raise ItemChanged(_strip(from_item(old)) if old else None) from None
-        return
-
-    transaction = Transaction()
-    transaction.update(
-        key, tag="customer", update=expression, condition=condition, names=names, values=values, return_old=True
+def _change_unit(tenant: str, change: CustomerChange) -> Transaction:
+    expression, names, values = _update_expression(change, tenant)
+    released, taken = _moved_guards(tenant, change)
+    unit = Transaction()
+    unit.update(
+        keys.customer_key(tenant, change.customer_id),
+        tag="customer",
+        update=expression,
+        condition="#version = :expected",
+        names=names,
+        values=values,
+        return_old=True,
     )
     for guard in released:
-        _release_guard(transaction, tenant, guard, change.customer_id)
+        _release_guard(unit, tenant, guard, change.customer_id)
     for guard in taken:
-        _put_guard(transaction, tenant, guard, change.customer_id, change.indexes.updated_at)
-    for address_id in required:
-        transaction.check(
+        _put_guard(unit, tenant, guard, change.customer_id, change.indexes.updated_at)
+    for address_id in change.required_addresses:
+        unit.check(
             keys.address_key(tenant, change.customer_id, address_id),
             tag=f"check:{address_id}",
             condition="attribute_exists(pk)",
         )
     for address in change.address_puts:
         # The customer's version condition already orders every address write: no condition needed here.
-        transaction.put(_address_item(tenant, change.customer_id, address), tag=f"address:{address.attributes['id']}")
+        unit.put(_address_item(tenant, change.customer_id, address), tag=f"address:{address.attributes['id']}")
     for address_id in change.address_deletes:
-        transaction.delete(keys.address_key(tenant, change.customer_id, address_id), tag=f"address:{address_id}")
+        unit.delete(keys.address_key(tenant, change.customer_id, address_id), tag=f"address:{address_id}")
+    return unit
+
+
+def update(tenant: str, change: CustomerChange) -> None:
+    """Apply `change` if the customer still has `expected_version`.
+
+    Guards that change move in the same transaction; with nothing but the
+    customer item to write it is a single conditional UpdateItem (half the
+    write cost of a transaction). Raises ItemChanged (current item or None),
+    UniqueValueTaken, ConditionNotMet.
+    """
+    unit = _change_unit(tenant, change)
+    if len(unit) > 1:
+        try:
+            unit.execute()
+        except TransactionCancelled as cancelled:
+            _raise_for(cancelled, [guard.field for guard in _moved_guards(tenant, change)[1]])
+        return
+
+    from botocore.exceptions import ClientError
+
+    expression, names, values = _update_expression(change, tenant)
     try:
-        transaction.execute()
-    except TransactionCancelled as cancelled:
-        _raise_for(cancelled, [guard.field for guard in taken])
+        _client_call(
+            "update_item",
+            TableName=table_name(),
+            Key=to_item(keys.customer_key(tenant, change.customer_id)),
+            UpdateExpression=expression,
+            ConditionExpression="#version = :expected",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={name: to_attribute(value) for name, value in values.items()},
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        old = error.response.get("Item")
+        raise ItemChanged(_strip(from_item(old)) if old else None) from None
+
+
+def update_many(tenant: str, changes: Sequence[CustomerChange]) -> dict[str, Exception]:
+    """Apply many changes in as few transactions as fit; returns the errors by customer id."""
+    units = {change.customer_id: _change_unit(tenant, change) for change in changes}
+    guard_fields = {change.customer_id: [g.field for g in _moved_guards(tenant, change)[1]] for change in changes}
+    return {key: _error_for(cancelled, guard_fields[key]) for key, cancelled in run_units(units).items()}
+
+
+@dataclass(frozen=True)
+class CustomerDeletion:
+    customer_id: str
+    expected_version: int
+    guards: Sequence[Guard]
+    address_ids: Sequence[str]
+
+
+def _deletion_unit(tenant: str, deletion: CustomerDeletion) -> Transaction:
+    unit = Transaction()
+    no_links = " AND ".join(f"(attribute_not_exists({name}) OR {name} = :zero)" for name in LINK_COUNTERS)
+    unit.delete(
+        keys.customer_key(tenant, deletion.customer_id),
+        tag="customer",
+        condition=f"#version = :expected AND {no_links}",
+        names={"#version": "version"},
+        values={":expected": deletion.expected_version, ":zero": 0},
+        return_old=True,
+    )
+    for guard in deletion.guards:
+        _release_guard(unit, tenant, guard, deletion.customer_id)
+    for address_id in deletion.address_ids:
+        unit.delete(keys.address_key(tenant, deletion.customer_id, address_id), tag="address")
+    return unit
+
+
+def _deletion_error(cancelled: TransactionCancelled, expected_version: int) -> Exception:
+    failure = cancelled.failure("customer")
+    if failure is not None and failure.item is not None and failure.item.get("version") == expected_version:
+        return LinkedRecordsExist(_strip(failure.item))
+    return _error_for(cancelled, [])
 
 
 def delete(
     tenant: str, customer_id: str, expected_version: int, guards: Sequence[Guard], address_ids: Sequence[str]
 ) -> None:
     """Hard delete: customer, address book and guards in one transaction, only while no ledger record links it."""
-    transaction = Transaction()
-    no_links = " AND ".join(f"(attribute_not_exists({name}) OR {name} = :zero)" for name in LINK_COUNTERS)
-    transaction.delete(
-        keys.customer_key(tenant, customer_id),
-        tag="customer",
-        condition=f"#version = :expected AND {no_links}",
-        names={"#version": "version"},
-        values={":expected": expected_version, ":zero": 0},
-        return_old=True,
-    )
-    for guard in guards:
-        _release_guard(transaction, tenant, guard, customer_id)
-    for address_id in address_ids:
-        transaction.delete(keys.address_key(tenant, customer_id, address_id), tag="address")
+    deletion = CustomerDeletion(customer_id, expected_version, guards, address_ids)
     try:
-        transaction.execute()
+        _deletion_unit(tenant, deletion).execute()
     except TransactionCancelled as cancelled:
-        failure = cancelled.failure("customer")
-        if failure is not None and failure.item is not None and failure.item.get("version") == expected_version:
-            raise LinkedRecordsExist(_strip(failure.item)) from None
-        _raise_for(cancelled, [])
+        raise _deletion_error(cancelled, expected_version) from None
+
+
+def delete_many(tenant: str, deletions: Sequence[CustomerDeletion]) -> dict[str, Exception]:
+    """Hard deletes packed into as few transactions as fit; returns the errors by customer id."""
+    units = {deletion.customer_id: _deletion_unit(tenant, deletion) for deletion in deletions}
+    versions = {deletion.customer_id: deletion.expected_version for deletion in deletions}
+    return {key: _deletion_error(cancelled, versions[key]) for key, cancelled in run_units(units).items()}
+
+
+def load_many(tenant: str, customer_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Customer items (without address books) by id, with BatchGetItem (100 keys per call)."""
+    found: dict[str, dict[str, Any]] = {}
+    unique = list(dict.fromkeys(customer_ids))
+    for start in range(0, len(unique), 100):
+        request = {
+            table_name(): {
+                "Keys": [to_item(keys.customer_key(tenant, cid)) for cid in unique[start : start + 100]],
+                "ConsistentRead": True,
+            }
+        }
+        for attempt in range(8):
+            answer = _client_call("batch_get_item", RequestItems=request)
+            for item in answer.get("Responses", {}).get(table_name(), []):
+                plain = _strip(from_item(item))
+                found[plain["id"]] = plain
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(min(0.05 * 2**attempt, 1.0))
+        else:
+            raise StoreUnavailable("BatchGetItem left keys unprocessed")
+    return found
+
+
+def addresses_at(tenant: str, postal_key: str) -> list[dict[str, Any]]:
+    """Every address item at a postal code (the postal-code index), across the tenant's customers."""
+    params: dict[str, Any] = {
+        "TableName": table_name(),
+        "IndexName": "postal-code",
+        "KeyConditionExpression": "postal_key = :postal",
+        "ExpressionAttributeValues": {":postal": to_attribute(keys.postal_code_partition(tenant, postal_key))},
+    }
+    items: list[dict[str, Any]] = []
+    while True:
+        page = _client_call("query", **params)
+        items.extend(_strip(from_item(item)) for item in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return items
+        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -146,3 +146,41 @@ class Transaction:
                 item = reason.get("Item")
                 failures.append(Failure(tag=tag, code=code, item=from_item(item) if item else None))
         return failures
+
+
+def run_units(units: dict[str, Transaction]) -> dict[str, TransactionCancelled]:
+    """Commit many independent units (each all-or-nothing) in as few transactions as fit 100 actions.
+
+    Units are packed in order; when a packed transaction is cancelled, the units
+    whose actions failed are set aside with their failures and the rest of the
+    pack is committed again without them. Returns the cancellations by unit key.
+    """
+    failed: dict[str, TransactionCancelled] = {}
+    pending = [key for key, unit in units.items() if len(unit)]
+    while pending:
+        pack: list[str] = []
+        size = 0
+        for key in pending:
+            if pack and size + len(units[key]) > MAX_ACTIONS:
+                break
+            pack.append(key)
+            size += len(units[key])
+        combined = Transaction()
+        for key in pack:
+            for action, tag in zip(units[key]._actions, units[key]._tags, strict=True):
+                combined._actions.append(action)
+                combined._tags.append(f"{key}|{tag}")
+        try:
+            combined.execute()
+        except TransactionCancelled as cancelled:
+            losers: dict[str, list[Failure]] = {}
+            for failure in cancelled.failures:
+                key, _, tag = failure.tag.partition("|")
+                losers.setdefault(key, []).append(Failure(tag=tag, code=failure.code, item=failure.item))
+            if not losers:
+                raise
+            failed.update({key: TransactionCancelled(failures) for key, failures in losers.items()})
+            pending = [key for key in pending if key not in failed]
+            continue
+        pending = pending[len(pack) :]
+    return failed
