@@ -11,7 +11,7 @@ import importlib.util
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,15 +103,16 @@ class Reply:
 
 
 class _Context:
-    def __init__(self, function_dir: str) -> None:
+    def __init__(self, function_dir: str, time_left_ms: int | Callable[[], int] = 10_000) -> None:
         self.function_name = f"clientele-test-{function_dir}"
         self.function_version = "$LATEST"
         self.invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:{self.function_name}"
         self.memory_limit_in_mb = 512
         self.aws_request_id = str(uuid.uuid4())
+        self.time_left_ms = time_left_ms
 
     def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+        return self.time_left_ms() if callable(self.time_left_ms) else self.time_left_ms
 
 
 def sample_event(function_dir: str) -> dict[str, Any]:
@@ -142,6 +143,7 @@ class Api:
         *,
         customer_id: str | None = None,
         address_id: str | None = None,
+        path: dict[str, str] | None = None,
         body: Any = None,
         raw_body: str | None = None,
         base64_body: bool = False,
@@ -160,12 +162,13 @@ class Api:
         path_parameters = {
             name: value for name, value in (("customer_id", customer_id), ("address_id", address_id)) if value
         }
+        path_parameters.update(path or {})
         if path_parameters:
-            path = event["routeKey"].split(" ", 1)[1]
+            raw_path = event["routeKey"].split(" ", 1)[1]
             for name, value in path_parameters.items():
-                path = path.replace("{" + name + "}", value)
-            event["rawPath"] = path
-            event["requestContext"]["http"]["path"] = path
+                raw_path = raw_path.replace("{" + name + "}", value)
+            event["rawPath"] = raw_path
+            event["requestContext"]["http"]["path"] = raw_path
             event["pathParameters"] = path_parameters
         if query is not None:
             event["queryStringParameters"] = dict(query) or None
@@ -244,6 +247,14 @@ class Api:
     def set_default(self, customer_id: str, kind: str, body: Any, **kwargs: Any) -> Reply:
         return self.call(f"set_default_{kind}_address", customer_id=customer_id, body=body, **kwargs)
 
+    # -- bulk jobs
+
+    def bulk(self, operation: str, body: Any, **kwargs: Any) -> Reply:
+        return self.call(f"bulk_{operation}_customers", body=body, **kwargs)
+
+    def job(self, job_id: str) -> Reply:
+        return self.call("get_job", path={"job_id": job_id})
+
     def created(self, body: dict[str, Any]) -> dict[str, Any]:
         """Create a customer that must succeed; returns its representation."""
         reply = self.create(body)
@@ -276,3 +287,33 @@ def counted_dynamodb_calls() -> Iterator[list[str]]:
         yield calls
     finally:
         events.unregister("before-call.dynamodb", unique_id="count-dynamodb-calls")
+
+
+def run_job_worker(aws: Emulated, *, time_left_ms: int | Callable[[], int] = 300_000, max_messages: int = 100) -> int:
+    """Deliver the jobs queue's messages to the bulk job worker, as Lambda's SQS integration would.
+
+    Messages the worker reports as failed stay on the queue. Returns how many were delivered.
+    """
+    from localdev.poller import sqs_record
+
+    queue_url = aws.resources.queues["JobsQueue"]
+    queue_arn = aws.resources.queue_arns["JobsQueue"]
+    sqs = aws.clients.sqs
+    delivered = 0
+    while delivered < max_messages:
+        answer = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1, AttributeNames=["All"])
+        messages = answer.get("Messages", [])
+        if not messages:
+            return delivered
+        delivered += 1
+        event = {"Records": [sqs_record(message, queue_arn, REGION) for message in messages]}
+        result = aws.handler("run_bulk_job")(event, _Context("run_bulk_job", time_left_ms))
+        failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
+        for message in messages:
+            if message["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+            else:  # as if its visibility timeout ran out: it comes again
+                sqs.change_message_visibility(
+                    QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+    return delivered

@@ -1,4 +1,4 @@
-"""POST /v1/customers/bulk-archive (by ids: one result per id, in request order)"""
+"""POST /v1/customers/bulk-archive (by ids: a result per id in request order; by filter: 202 and a job)"""
 
 from clientele.domain import bulk
 from clientele.http import responses
@@ -12,7 +12,7 @@ app = make_resolver(writes=True)
 @app.post("/v1/customers/bulk-archive")
 def bulk_archive_customers():
     caller, body = principal(app), json_object(app)
-    return responses.ok({"results": bulk.bulk_set_archived(caller, bulk.parse_ids(body), True)})
+    return responses.bulk(bulk.run(caller, "archive", body))
 
 
 def handler(event, context):

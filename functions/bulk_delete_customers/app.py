@@ -1,4 +1,4 @@
-"""POST /v1/customers/bulk-delete (by ids: one result per id, in request order)"""
+"""POST /v1/customers/bulk-delete (by ids: a result per id in request order; by filter: 202 and a job)"""
 
 from clientele.domain import bulk
 from clientele.http import responses
@@ -12,7 +12,7 @@ app = make_resolver(writes=True)
 @app.post("/v1/customers/bulk-delete")
 def bulk_delete_customers():
     caller, body = principal(app), json_object(app)
-    return responses.ok({"results": bulk.bulk_delete(caller, bulk.parse_ids(body))})
+    return responses.bulk(bulk.run(caller, "delete", body))
 
 
 def handler(event, context):

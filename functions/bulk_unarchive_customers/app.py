@@ -1,4 +1,4 @@
-"""POST /v1/customers/bulk-unarchive (by ids: one result per id, in request order)"""
+"""POST /v1/customers/bulk-unarchive (by ids: a result per id in request order; by filter: 202 and a job)"""
 
 from clientele.domain import bulk
 from clientele.http import responses
@@ -12,7 +12,7 @@ app = make_resolver(writes=True)
 @app.post("/v1/customers/bulk-unarchive")
 def bulk_unarchive_customers():
     caller, body = principal(app), json_object(app)
-    return responses.ok({"results": bulk.bulk_set_archived(caller, bulk.parse_ids(body), False)})
+    return responses.bulk(bulk.run(caller, "unarchive", body))
 
 
 def handler(event, context):

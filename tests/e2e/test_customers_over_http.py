@@ -234,3 +234,33 @@ def test_concurrent_address_adds_without_if_match_all_land(runner):
     assert sorted(same) == [200, 200, 201]
     book = requests.get(url, headers=_headers(token), timeout=30).json()["data"]
     assert len(book) == 5
+
+
+def test_bulk_archive_by_filter_runs_as_a_job_through_the_queue(runner):
+    import time
+
+    token = runner.token(tenant=_tenant())
+    for i in range(15):
+        assert _create(runner, token, {"name": f"Queued {i}", "branch": "East" if i % 3 else "West"}).status_code == 201
+
+    accepted = requests.post(
+        f"{runner.url}/v1/customers/bulk-archive",
+        json={"filter": {"branch": "East"}},
+        headers=_headers(token),
+        timeout=30,
+    )
+    assert accepted.status_code == 202
+    location = accepted.headers["Location"]
+
+    deadline = time.monotonic() + 60
+    while True:
+        job = requests.get(f"{runner.url}{location}", headers=_headers(token), timeout=30).json()
+        if job["status"] in {"succeeded", "completed_with_errors", "failed"} or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert job["status"] == "succeeded", job
+    assert job["counts"] == {"matched": 10, "succeeded": 10, "failed": 0}
+    archived = requests.get(
+        f"{runner.url}/v1/customers", params={"archived": "true"}, headers=_headers(token), timeout=30
+    ).json()["data"]
+    assert len(archived) == 10

@@ -16,9 +16,14 @@ def test_there_is_one_sample_event_per_function(aws):
 def test_each_sample_event_names_its_function_route(aws):
     from localdev.template import Template
 
-    routes = {route.function_id: route.route_key for route in Template.load(ROOT / "template.yaml").http_routes()}
+    template = Template.load(ROOT / "template.yaml")
+    routes = {route.function_id: route.route_key for route in template.http_routes()}
+    queues = {source.function_id for source in template.sqs_event_sources()}
     for function_dir, spec in aws.specs.items():
-        assert sample_event(function_dir)["routeKey"] == routes[spec.logical_id], function_dir
+        if spec.logical_id in queues:
+            assert sample_event(function_dir)["Records"][0]["eventSource"] == "aws:sqs", function_dir
+        else:
+            assert sample_event(function_dir)["routeKey"] == routes[spec.logical_id], function_dir
 
 
 def test_sample_create_event_as_written_creates_a_customer(api):

@@ -16,6 +16,10 @@ class Settings(BaseModel):
     import_queue_url: str | None = None
     # SSM parameter holding "true"/"false"; unset means writes are always on.
     writes_switch_parameter: str | None = None
+    # Where bulk-operation jobs are queued for the job worker.
+    jobs_queue_url: str | None = None
+    # Deliveries before a job message goes to the dead-letter queue (the queue's maxReceiveCount).
+    jobs_max_receives: int = Field(default=5, ge=1)
     writes_switch_cache_seconds: int = Field(default=30, ge=0, le=30)
     default_country: str = "US"
     default_currency: str = "USD"

@@ -12,12 +12,14 @@ again (up to three rounds).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from clientele.domain import ids
 from clientele.domain.customers import archive_state, held_guards, prepare_change
+from clientele.domain.errors import FieldError, ValidationFailed
 from clientele.domain.principal import Principal
 from clientele.domain.validation import validate
 from clientele.observability import count
@@ -39,8 +41,46 @@ class IdsBody(BaseModel):
     ids: Annotated[list[StrictStr], Field(min_length=1, max_length=MAX_IDS)]
 
 
+class BulkBody(BaseModel):
+    """Either the ids to act on, or a filter for a job over every matching customer."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    ids: Annotated[list[StrictStr], Field(min_length=1, max_length=MAX_IDS)] | None = None
+    filter: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class BulkAnswer:
+    """Results per id (200), or the job that will act on a filter's matches (202)."""
+
+    results: list[dict[str, Any]] | None = None
+    job: dict[str, Any] | None = None
+
+
 def parse_ids(body: dict[str, Any]) -> list[str]:
     return validate(IdsBody, body).ids
+
+
+def _ids_or_filter(body: dict[str, Any]) -> BulkBody:
+    request = validate(BulkBody, body)
+    if (request.ids is None) == (request.filter is None):
+        raise ValidationFailed(
+            [FieldError("ids_or_filter", 'send either "ids" (1-100 customer ids) or "filter" (list filters)', "")]
+        )
+    return request
+
+
+def run(principal: Principal, operation: str, body: dict[str, Any]) -> BulkAnswer:
+    """bulk-delete, bulk-archive, bulk-unarchive: by ids now, or by filter as a job."""
+    from clientele.domain import jobs
+
+    request = _ids_or_filter(body)
+    if request.filter is not None:
+        return BulkAnswer(job=jobs.start(principal, f"bulk_{operation}", request.filter))
+    if operation == "delete":
+        return BulkAnswer(results=bulk_delete(principal, request.ids))
+    return BulkAnswer(results=bulk_set_archived(principal, request.ids, archived=operation == "archive"))
 
 
 def _visible(principal: Principal, customer_ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -32,14 +32,11 @@ _INDEX_BY_SORT = {"name": "name", "code": "code", "created_at": "created", "upda
 _EMBEDDED = ("addresses", "default_shipping_address", "default_billing_address")
 
 
-class CustomerListQuery(BaseModel):
-    """The query parameters of GET /v1/customers; others are ignored."""
+class CustomerFilter(BaseModel):
+    """Which customers: the list filters, also the `filter` of a bulk operation."""
 
     model_config = ConfigDict(extra="ignore")
 
-    limit: Annotated[int, Field(ge=1, le=200)] = 50
-    cursor: StrictStr | None = None
-    sort: Sort = "-created_at"
     status: Literal["active", "inactive"] | None = None
     type: Literal["customer", "broker_3pl"] | None = None
     organization_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
@@ -50,6 +47,14 @@ class CustomerListQuery(BaseModel):
     created_after: AwareDatetime | None = None
     created_before: AwareDatetime | None = None
     updated_after: AwareDatetime | None = None
+
+
+class CustomerListQuery(CustomerFilter):
+    """The query parameters of GET /v1/customers; others are ignored."""
+
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: StrictStr | None = None
+    sort: Sort = "-created_at"
     fields: Annotated[str, Field(max_length=2000)] | None = None
     exclude: Annotated[str, Field(max_length=2000)] | None = None
     include_total: bool = False
@@ -131,10 +136,15 @@ def _q_clause(q: str) -> tuple[str, dict[str, str], dict[str, Any]]:
     return " OR ".join(alternatives), names, values
 
 
-def _plan(principal: Principal, query: CustomerListQuery) -> tuple[store.IndexQuery, dict[str, Any]]:
-    """The index query that serves `query`, and what a cursor is bound to."""
-    sort_field = query.sort.lstrip("-")
-    descending = query.sort.startswith("-")
+def plan(
+    principal: Principal, query: CustomerFilter, sort: str, after_sort_value: str | None = None
+) -> tuple[store.IndexQuery, dict[str, Any]]:
+    """The index query that serves `query` in `sort` order, and what a cursor is bound to.
+
+    `after_sort_value` starts strictly after that sort key value (a bulk job's high-water mark).
+    """
+    sort_field = sort.lstrip("-")
+    descending = sort.startswith("-")
     organization = principal.organization_id if principal.organization_scoped else query.organization_id
     shelves = {"false": (False,), "true": (True,), "any": (False, True)}[query.archived]
     tenant = principal.tenant_id
@@ -171,7 +181,7 @@ def _plan(principal: Principal, query: CustomerListQuery) -> tuple[store.IndexQu
         high = _timestamp_before(before) if before else None
         if field == sort_field:
             # On the sort key itself: a key range. "T\x01" sorts after every "T\x00<id>".
-            sort_range = _range(low, high)
+            sort_range = _range(low, high, after_sort_value)
         else:
             if low:
                 filters.add(f"#{field} > :{field}_after", {f"#{field}": field}, {f":{field}_after": low})
@@ -187,19 +197,22 @@ def _plan(principal: Principal, query: CustomerListQuery) -> tuple[store.IndexQu
         sort_range=sort_range,
         filter=filters.condition(),
     )
+    if after_sort_value is not None and sort_field not in bounds:
+        raise ValueError("a high-water mark needs a created_at or updated_at sort")
     binding = {
         "tenant": tenant,
         "scope": principal.organization_id or "*",
-        "sort": query.sort,
-        "filters": query.model_dump(
-            mode="json", exclude={"limit", "cursor", "fields", "exclude", "include_total"}, exclude_none=True
-        ),
+        "sort": sort,
+        "filters": query.model_dump(mode="json", include=set(CustomerFilter.model_fields), exclude_none=True),
     }
     return index_query, binding
 
 
-def _range(low: str | None, high: str | None) -> store.Condition | None:
+def _range(low: str | None, high: str | None, after_sort_value: str | None = None) -> store.Condition | None:
     above = low + "\x01" if low else None
+    if after_sort_value is not None:
+        # Sort values are unique ("<timestamp>\x00<id>"): the next one up starts with this one.
+        above = max(above or "", after_sort_value + "\x00")
     if above and high:
         return store.Condition("#sort BETWEEN :low AND :high", values={":low": above, ":high": high})
     if above:
@@ -211,7 +224,7 @@ def _range(low: str | None, high: str | None) -> store.Condition | None:
 
 def list_customers(principal: Principal, query: CustomerListQuery) -> dict[str, Any]:
     columns = _columns(query)
-    index_query, binding = _plan(principal, query)
+    index_query, binding = plan(principal, query, query.sort)
     key = cursor_signing_key()
     positions = [None] * len(index_query.partitions)
     if query.cursor is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from clientele.domain.errors import FieldError, ValidationFailed
@@ -82,14 +82,19 @@ def parameter_errors(errors: Iterable[dict[str, Any]]) -> list[FieldError]:
     return result
 
 
-def validate[M: BaseModel](model: type[M], data: dict[str, Any], *, extra_errors: list[FieldError] = ()) -> M:
-    """Validate `data` with `model`; every broken rule (and `extra_errors`) in one ValidationFailed."""
+def validate[M: BaseModel](
+    model: type[M], data: Any, *, extra_errors: Sequence[FieldError] = (), at: tuple[str | int, ...] = ()
+) -> M:
+    """Validate `data` with `model`; every broken rule (and `extra_errors`) in one ValidationFailed.
+
+    `at` is where `data` sits in the request body (pointers start there).
+    """
     from pydantic import ValidationError
 
     try:
         instance = model.model_validate(data)
     except ValidationError as error:
-        raise ValidationFailed([*extra_errors, *field_errors(error)]) from None
+        raise ValidationFailed([*extra_errors, *field_errors(error, at)]) from None
     if extra_errors:
         raise ValidationFailed(list(extra_errors))
     return instance

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 
 from clientele.domain.address_book import AddressResult
+from clientele.domain.bulk import BulkAnswer
 from clientele.domain.customers import CustomerView
 
 JSON = "application/json"
@@ -40,3 +41,12 @@ def added_address(result: AddressResult) -> Response:
     if result.deduplicated:
         return address({**result.address, "deduplicated": True}, customer_id)
     return address(result.address, customer_id, status=201)
+
+
+def bulk(answer: BulkAnswer) -> Response:
+    """200 with a result per id, or 202 with the job acting on a filter (and where to follow it)."""
+    if answer.job is not None:
+        return Response(
+            status_code=202, content_type=JSON, body=answer.job, headers={"Location": f"/v1/jobs/{answer.job['id']}"}
+        )
+    return ok({"results": answer.results})

@@ -11,6 +11,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from clientele.config import get_settings
+from clientele.store.errors import StoreUnavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -43,8 +44,19 @@ def _deserializer():
     return TypeDeserializer()
 
 
+def _storable(value: Any) -> Any:
+    """DynamoDB numbers are decimals: floats (e.g. a job's progress) go in as their shortest repr."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {key: _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value
+
+
 def to_attribute(value: Any) -> dict[str, Any]:
-    return _serializer().serialize(value)
+    return _serializer().serialize(_storable(value))
 
 
 def to_item(values: dict[str, Any]) -> dict[str, Any]:
@@ -54,7 +66,7 @@ def to_item(values: dict[str, Any]) -> dict[str, Any]:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else value
+        return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -68,3 +80,41 @@ def from_item(item: dict[str, Any]) -> dict[str, Any]:
     """DynamoDB attribute map -> Python values (integral numbers as int)."""
     deserialize = _deserializer().deserialize
     return {name: _plain(deserialize(value)) for name, value in item.items()}
+
+
+# Attributes that only the store writes: never part of what the domain reads back.
+KEY_ATTRIBUTES = frozenset(
+    {
+        "pk",
+        "sk",
+        "tenant_list",
+        "org_list",
+        "sort_name",
+        "sort_code",
+        "sort_created",
+        "sort_updated",
+        "postal_key",
+        "postal_sort",
+        "lookup_key",
+        "lookup_sort",
+    }
+)
+
+
+def without_key_attributes(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in item.items() if name not in KEY_ATTRIBUTES}
+
+
+def call(operation: str, **params: Any) -> dict[str, Any]:
+    """A DynamoDB API call; throttling and connection failures become StoreUnavailable."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return getattr(dynamodb(), operation)(**params)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}:
+            raise StoreUnavailable(code) from error
+        raise
+    except BotoCoreError as error:
+        raise StoreUnavailable(type(error).__name__) from error

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clientele.store import keys
-from clientele.store.client import dynamodb, from_item, table_name, to_attribute, to_item
+from clientele.store.client import call, dynamodb, from_item, table_name, to_attribute, to_item, without_key_attributes
 from clientele.store.errors import (
     ConditionNotMet,
     ItemChanged,
@@ -23,23 +23,6 @@ from clientele.store.errors import (
 )
 from clientele.store.transactions import Transaction, TransactionCancelled, run_units
 
-# Attributes that only the store writes: never part of what the domain reads back.
-_KEY_ATTRIBUTES = frozenset(
-    {
-        "pk",
-        "sk",
-        "tenant_list",
-        "org_list",
-        "sort_name",
-        "sort_code",
-        "sort_created",
-        "sort_updated",
-        "postal_key",
-        "postal_sort",
-        "lookup_key",
-        "lookup_sort",
-    }
-)
 # Counters kept by the sales ledger on the customer item; a hard delete needs them at zero.
 LINK_COUNTERS = ("sales_orders_count", "sales_credits_count")
 
@@ -81,10 +64,6 @@ class StoredCustomer:
     addresses: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _strip(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in item.items() if name not in _KEY_ATTRIBUTES}
-
-
 def code_sort_prefix(code_key: str | None) -> str:
     """Customers with a code sort by it; those without come after every code."""
     return keys.sort_value("0", code_key, "") if code_key is not None else keys.sort_value("1", "")
@@ -119,20 +98,6 @@ def _address_item(tenant: str, customer_id: str, address: NewAddress) -> dict[st
     return item
 
 
-def _client_call(operation: str, **params: Any) -> dict[str, Any]:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        return getattr(dynamodb(), operation)(**params)
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}:
-            raise StoreUnavailable(code) from error
-        raise
-    except BotoCoreError as error:
-        raise StoreUnavailable(type(error).__name__) from error
-
-
 # ---------------------------------------------------------------- reads
 
 
@@ -149,7 +114,7 @@ def load(tenant: str, customer_id: str) -> StoredCustomer | None:
     }
     items: list[dict[str, Any]] = []
     while True:
-        page = _client_call("query", **params)
+        page = call("query", **params)
         items.extend(from_item(item) for item in page.get("Items", []))
         if "LastEvaluatedKey" not in page:
             break
@@ -157,8 +122,8 @@ def load(tenant: str, customer_id: str) -> StoredCustomer | None:
     customer = next((item for item in items if item["sk"] == keys.CUSTOMER_SK), None)
     if customer is None:
         return None
-    addresses = [_strip(item) for item in items if item["sk"].startswith(keys.ADDRESS_SK_PREFIX)]
-    return StoredCustomer(customer=_strip(customer), addresses=addresses)
+    addresses = [without_key_attributes(item) for item in items if item["sk"].startswith(keys.ADDRESS_SK_PREFIX)]
+    return StoredCustomer(customer=without_key_attributes(customer), addresses=addresses)
 
 
 def ping() -> bool:
@@ -177,7 +142,7 @@ def ping() -> bool:
 
 def next_customer_number(tenant: str) -> int:
     """Per-tenant sequence from 1 (an atomic counter: numbers never repeat, a failed create leaves a gap)."""
-    response = _client_call(
+    response = call(
         "update_item",
         TableName=table_name(),
         Key=to_item(keys.counter_key(tenant, keys.COUNTER_CUSTOMER_NUMBER)),
@@ -216,7 +181,7 @@ def _error_for(cancelled: TransactionCancelled, guard_order: Sequence[str]) -> E
     """
     customer_failure = cancelled.failure("customer")
     if customer_failure is not None:
-        return ItemChanged(_strip(customer_failure.item) if customer_failure.item else None)
+        return ItemChanged(without_key_attributes(customer_failure.item) if customer_failure.item else None)
     for field_name in guard_order:
         failure = cancelled.failure(f"guard:{field_name}")
         if failure is not None:
@@ -309,7 +274,7 @@ def _moved_guards(tenant: str, change: CustomerChange) -> tuple[list[Guard], lis
     return [g for k, g in before.items() if k not in after], [g for k, g in after.items() if k not in before]
 
 
-def _change_unit(tenant: str, change: CustomerChange) -> Transaction:
+def change_unit(tenant: str, change: CustomerChange) -> Transaction:
     expression, names, values = _update_expression(change, tenant)
     released, taken = _moved_guards(tenant, change)
     unit = Transaction()
@@ -348,7 +313,7 @@ def update(tenant: str, change: CustomerChange) -> None:
     write cost of a transaction). Raises ItemChanged (current item or None),
     UniqueValueTaken, ConditionNotMet.
     """
-    unit = _change_unit(tenant, change)
+    unit = change_unit(tenant, change)
     if len(unit) > 1:
         try:
             unit.execute()
@@ -360,7 +325,7 @@ def update(tenant: str, change: CustomerChange) -> None:
 
     expression, names, values = _update_expression(change, tenant)
     try:
-        _client_call(
+        call(
             "update_item",
             TableName=table_name(),
             Key=to_item(keys.customer_key(tenant, change.customer_id)),
@@ -374,12 +339,12 @@ def update(tenant: str, change: CustomerChange) -> None:
         if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
             raise
         old = error.response.get("Item")
-        raise ItemChanged(_strip(from_item(old)) if old else None) from None
+        raise ItemChanged(without_key_attributes(from_item(old)) if old else None) from None
 
 
 def update_many(tenant: str, changes: Sequence[CustomerChange]) -> dict[str, Exception]:
     """Apply many changes in as few transactions as fit; returns the errors by customer id."""
-    units = {change.customer_id: _change_unit(tenant, change) for change in changes}
+    units = {change.customer_id: change_unit(tenant, change) for change in changes}
     guard_fields = {change.customer_id: [g.field for g in _moved_guards(tenant, change)[1]] for change in changes}
     return {key: _error_for(cancelled, guard_fields[key]) for key, cancelled in run_units(units).items()}
 
@@ -392,7 +357,7 @@ class CustomerDeletion:
     address_ids: Sequence[str]
 
 
-def _deletion_unit(tenant: str, deletion: CustomerDeletion) -> Transaction:
+def deletion_unit(tenant: str, deletion: CustomerDeletion) -> Transaction:
     unit = Transaction()
     no_links = " AND ".join(f"(attribute_not_exists({name}) OR {name} = :zero)" for name in LINK_COUNTERS)
     unit.delete(
@@ -413,7 +378,7 @@ def _deletion_unit(tenant: str, deletion: CustomerDeletion) -> Transaction:
 def _deletion_error(cancelled: TransactionCancelled, expected_version: int) -> Exception:
     failure = cancelled.failure("customer")
     if failure is not None and failure.item is not None and failure.item.get("version") == expected_version:
-        return LinkedRecordsExist(_strip(failure.item))
+        return LinkedRecordsExist(without_key_attributes(failure.item))
     return _error_for(cancelled, [])
 
 
@@ -423,14 +388,19 @@ def delete(
     """Hard delete: customer, address book and guards in one transaction, only while no ledger record links it."""
     deletion = CustomerDeletion(customer_id, expected_version, guards, address_ids)
     try:
-        _deletion_unit(tenant, deletion).execute()
+        deletion_unit(tenant, deletion).execute()
     except TransactionCancelled as cancelled:
         raise _deletion_error(cancelled, expected_version) from None
 
 
+def unit_error(cancelled: TransactionCancelled, expected_version: int) -> Exception:
+    """What a cancelled change or deletion unit of one customer stands for."""
+    return _deletion_error(cancelled, expected_version)
+
+
 def delete_many(tenant: str, deletions: Sequence[CustomerDeletion]) -> dict[str, Exception]:
     """Hard deletes packed into as few transactions as fit; returns the errors by customer id."""
-    units = {deletion.customer_id: _deletion_unit(tenant, deletion) for deletion in deletions}
+    units = {deletion.customer_id: deletion_unit(tenant, deletion) for deletion in deletions}
     versions = {deletion.customer_id: deletion.expected_version for deletion in deletions}
     return {key: _deletion_error(cancelled, versions[key]) for key, cancelled in run_units(units).items()}
 
@@ -447,9 +417,9 @@ def load_many(tenant: str, customer_ids: Sequence[str]) -> dict[str, dict[str, A
             }
         }
         for attempt in range(8):
-            answer = _client_call("batch_get_item", RequestItems=request)
+            answer = call("batch_get_item", RequestItems=request)
             for item in answer.get("Responses", {}).get(table_name(), []):
-                plain = _strip(from_item(item))
+                plain = without_key_attributes(from_item(item))
                 found[plain["id"]] = plain
             request = answer.get("UnprocessedKeys") or {}
             if not request:
@@ -470,8 +440,8 @@ def addresses_at(tenant: str, postal_key: str) -> list[dict[str, Any]]:
     }
     items: list[dict[str, Any]] = []
     while True:
-        page = _client_call("query", **params)
-        items.extend(_strip(from_item(item)) for item in page.get("Items", []))
+        page = call("query", **params)
+        items.extend(without_key_attributes(from_item(item)) for item in page.get("Items", []))
         if "LastEvaluatedKey" not in page:
             return items
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -59,6 +59,10 @@ def organization_customers(tenant: str, organization_id: str, archived: bool) ->
     return f"T#{tenant}#O#{escape(organization_id)}#CUSTOMERS#{_shelf(archived)}"
 
 
+def tenant_jobs(tenant: str) -> str:
+    return f"T#{tenant}#JOBS"
+
+
 def postal_code_partition(tenant: str, postal_key: str) -> str:
     return f"T#{tenant}#P#{escape(postal_key)}"
 

@@ -12,8 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from clientele.store.client import dynamodb, from_item, table_name, to_attribute
-from clientele.store.errors import StoreUnavailable
+from clientele.store.client import call, from_item, table_name, to_attribute
 
 # Query calls one list page may make (ARCHITECTURE.md §2: a list page costs 1-3 calls).
 MAX_CALLS_PER_PAGE = 3
@@ -81,20 +80,6 @@ def _query_params(query: IndexQuery, partition: str, start: dict[str, Any] | Non
     return params
 
 
-def _call_query(params: dict[str, Any]) -> dict[str, Any]:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        return dynamodb().query(**params)
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}:
-            raise StoreUnavailable(code) from error
-        raise
-    except BotoCoreError as error:
-        raise StoreUnavailable(type(error).__name__) from error
-
-
 def _start_key(query: IndexQuery, raw_item: dict[str, Any]) -> dict[str, Any]:
     attributes = ("pk", "sk", query.partition_attribute, query.sort_attribute)
     return {name: raw_item[name] for name in attributes}
@@ -113,7 +98,7 @@ class _Partition:
         self.resume_from: Any = position
 
     def fetch(self, limit: int | None) -> None:
-        page = _call_query(_query_params(self.query, self.partition, self.next_start, limit))
+        page = call("query", **_query_params(self.query, self.partition, self.next_start, limit))
         self.buffer.extend(page.get("Items", []))
         self.next_start = page.get("LastEvaluatedKey")
         self.exhausted = self.next_start is None
@@ -162,6 +147,11 @@ def read_page(query: IndexQuery, positions: list[Any], limit: int, max_calls: in
     return Page(items=[from_item(item) for item in taken], positions=positions_after, has_more=has_more, calls=calls)
 
 
+def sort_value_of(query: IndexQuery, item: dict[str, Any]) -> str:
+    """An item's value of the query's sort key (where a walk over the index has got to)."""
+    return item[query.sort_attribute]
+
+
 def count(query: IndexQuery) -> int:
     """How many items match (Select=COUNT through every page; costs a call per 1 MB read)."""
     total = 0
@@ -170,7 +160,7 @@ def count(query: IndexQuery) -> int:
         while True:
             params = _query_params(query, partition, start, None)
             params["Select"] = "COUNT"
-            page = _call_query(params)
+            page = call("query", **params)
             total += page.get("Count", 0)
             start = page.get("LastEvaluatedKey")
             if start is None:

@@ -99,6 +99,11 @@ class Transaction:
     ) -> None:
         self._add("Delete", tag, {"Key": to_item(key), **_expression(condition, names, values)}, return_old)
 
+    def absorb(self, unit: Transaction, prefix: str) -> None:
+        """Add another transaction's actions, their tags prefixed (to tell whose action failed)."""
+        self._actions.extend(unit._actions)
+        self._tags.extend(prefix + tag for tag in unit._tags)
+
     def check(
         self,
         key: dict[str, str],
@@ -167,9 +172,7 @@ def run_units(units: dict[str, Transaction]) -> dict[str, TransactionCancelled]:
             size += len(units[key])
         combined = Transaction()
         for key in pack:
-            for action, tag in zip(units[key]._actions, units[key]._tags, strict=True):
-                combined._actions.append(action)
-                combined._tags.append(f"{key}|{tag}")
+            combined.absorb(units[key], prefix=f"{key}|")
         try:
             combined.execute()
         except TransactionCancelled as cancelled:

@@ -1,0 +1,17 @@
+"""GET /v1/jobs/{job_id}"""
+
+from clientele.domain import jobs
+from clientele.http import responses
+from clientele.http.auth import principal
+from clientele.http.resolver import make_resolver
+
+app = make_resolver()
+
+
+@app.get("/v1/jobs/<job_id>")
+def get_job(job_id: str):
+    return responses.ok(jobs.get(principal(app), job_id))
+
+
+def handler(event, context):
+    return app.resolve(event, context)

@@ -1,0 +1,1 @@
+"""Entry points for the SQS-driven workers (the queue-side counterpart of clientele.http)."""

@@ -1,0 +1,135 @@
+"""Job items (ARCHITECTURE.md §2: pk T#{tenant}#J#{job_id}, sk JOB, row errors as ERR#{n:08}) and job messages.
+
+A job advances in chunks: every chunk is one transaction holding the chunk's
+writes and the job's new checkpoint, conditioned on the job's version, so a
+retried or duplicated chunk can never apply twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from clientele.config import get_settings
+from clientele.store import keys
+from clientele.store.client import call, from_item, table_name, to_item, without_key_attributes
+from clientele.store.errors import StoreUnavailable
+from clientele.store.transactions import MAX_ACTIONS, Failure, Transaction, TransactionCancelled
+
+JOB_SK = "JOB"
+
+
+def job_key(tenant: str, job_id: str) -> dict[str, str]:
+    return {"pk": f"T#{tenant}#J#{job_id}", "sk": JOB_SK}
+
+
+def error_key(tenant: str, job_id: str, number: int) -> dict[str, str]:
+    return {"pk": f"T#{tenant}#J#{job_id}", "sk": f"ERR#{number:08d}"}
+
+
+def insert(tenant: str, job: dict[str, Any]) -> None:
+    item = {
+        **job_key(tenant, job["id"]),
+        "entity": "job",
+        **job,
+        # Jobs are listed newest first through the tenant's created index.
+        "tenant_list": keys.tenant_jobs(tenant),
+        "sort_created": keys.sort_value(job["created_at"], job["id"]),
+    }
+    call("put_item", TableName=table_name(), Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
+
+
+def load(tenant: str, job_id: str) -> dict[str, Any] | None:
+    answer = call("get_item", TableName=table_name(), Key=to_item(job_key(tenant, job_id)), ConsistentRead=True)
+    item = answer.get("Item")
+    return without_key_attributes(from_item(item)) if item else None
+
+
+class JobMoved(Exception):
+    """The job's version changed: another worker advanced it (or it was finished) meanwhile."""
+
+
+@dataclass(frozen=True)
+class ChunkFailure:
+    """A unit that failed inside a chunk: its key and the store's cancellation for it."""
+
+    key: str
+    cancelled: TransactionCancelled
+
+
+def commit_chunk(
+    tenant: str,
+    job_id: str,
+    expected_version: int,
+    job_changes: dict[str, Any],
+    *,
+    units: dict[str, Transaction],
+    errors: list[tuple[int, dict[str, Any]]],
+) -> list[ChunkFailure]:
+    """Commit the units, the job's new state and its error items together.
+
+    Returns the units that failed (nothing was written then: drop or redo them
+    and commit again). Raises JobMoved when the job is no longer at `expected_version`.
+    """
+    transaction = Transaction()
+    names = {"#version": "version", **{f"#j{i}": name for i, name in enumerate(job_changes)}}
+    values = {":expected": expected_version, **{f":j{i}": value for i, value in enumerate(job_changes.values())}}
+    assignments = ", ".join(f"#j{i} = :j{i}" for i in range(len(job_changes)))
+    transaction.update(
+        job_key(tenant, job_id),
+        tag="job|job",
+        update=f"SET {assignments}",
+        condition="#version = :expected",
+        names=names,
+        values=values,
+    )
+    for number, error in errors:
+        transaction.put({**error_key(tenant, job_id, number), "entity": "job_error", **error}, tag="job|error")
+    for key, unit in units.items():
+        transaction.absorb(unit, prefix=f"{key}|")
+    if len(transaction) > MAX_ACTIONS:
+        raise ValueError(f"a chunk holds at most {MAX_ACTIONS} actions")
+    try:
+        transaction.execute()
+    except TransactionCancelled as cancelled:
+        if cancelled.failure("job|") is not None:
+            raise JobMoved(job_id) from None
+        failed: dict[str, list[Any]] = {}
+        for failure in cancelled.failures:
+            key, _, tag = failure.tag.partition("|")
+            failed.setdefault(key, []).append(Failure(tag=tag, code=failure.code, item=failure.item))
+        if not failed:
+            raise
+        return [ChunkFailure(key, TransactionCancelled(failures)) for key, failures in failed.items()]
+    return []
+
+
+def update(tenant: str, job_id: str, expected_version: int, changes: dict[str, Any]) -> None:
+    """Change the job's state outside a chunk (start, finish, fail), conditioned on its version."""
+    if commit_chunk(tenant, job_id, expected_version, changes, units={}, errors=[]):
+        raise AssertionError("a job update without units can't fail a unit")
+
+
+# ---------------------------------------------------------------- job messages
+
+
+@cache
+def _sqs():
+    import boto3
+
+    return boto3.client("sqs")
+
+
+def enqueue(tenant: str, job_id: str) -> None:
+    """Ask a worker to (continue to) run the job."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    queue = get_settings().jobs_queue_url
+    if not queue:
+        raise RuntimeError("JOBS_QUEUE_URL is not set")
+    try:
+        _sqs().send_message(QueueUrl=queue, MessageBody=json.dumps({"tenant_id": tenant, "job_id": job_id}))
+    except (ClientError, BotoCoreError) as error:
+        raise StoreUnavailable("the jobs queue did not take the message") from error
