@@ -15,7 +15,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv sam-venv serve test lint format unit integration e2e validate build check-build deploy bench lock clean
+.PHONY: help venv sam-venv serve test lint format unit integration e2e validate build check-build deploy bench lock clean openapi
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -76,3 +76,6 @@ lock: venv ## Re-pin requirements/constraints.txt from the current .venv
 
 clean: ## Remove virtual environments and build output
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache
+
+openapi: venv ## Write the OpenAPI document (layers/clientele/clientele/http/openapi.json) from the code
+	$(BIN)/python -m localdev.openapi

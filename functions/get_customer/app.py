@@ -3,13 +3,21 @@
 from clientele.domain import customers
 from clientele.http import responses
 from clientele.http.auth import principal
+from clientele.http.openapi import documented
 from clientele.http.preconditions import if_none_match
 from clientele.http.resolver import make_resolver
+from clientele.http.schemas import CustomerOut
 
 app = make_resolver()
 
 
-@app.get("/v1/customers/<customer_id>")
+@app.get(
+    "/v1/customers/<customer_id>",
+    summary="Get a customer with its address book",
+    description="Answers 304 without a body when If-None-Match names the current ETag.",
+    tags=["Customers"],
+    responses={**documented(200, CustomerOut, 404), 304: {"description": "Not modified"}},
+)
 def get_customer(customer_id: str):
     view = customers.get(principal(app), customer_id)
     unchanged = if_none_match(app)

@@ -3,12 +3,14 @@
 from clientele.domain import jobs
 from clientele.http import responses
 from clientele.http.auth import principal
+from clientele.http.openapi import documented
 from clientele.http.resolver import make_resolver
+from clientele.http.schemas import JobOut
 
 app = make_resolver()
 
 
-@app.get("/v1/jobs/<job_id>")
+@app.get("/v1/jobs/<job_id>", summary="Get a job", tags=["Jobs"], responses=documented(200, JobOut, 404))
 def get_job(job_id: str):
     return responses.ok(jobs.get(principal(app), job_id))
 

@@ -8,12 +8,20 @@ from clientele.domain import customer_lists
 from clientele.domain.customer_lists import CustomerListQuery
 from clientele.http import responses
 from clientele.http.auth import principal
+from clientele.http.openapi import documented
 from clientele.http.resolver import make_resolver
+from clientele.http.schemas import CustomerPage
 
-app = make_resolver(validation=True)
+app = make_resolver()
 
 
-@app.get("/v1/customers")
+@app.get(
+    "/v1/customers",
+    summary="List customers",
+    description="Every list is a Query on an index (never a Scan); follow next_cursor until has_more is false.",
+    tags=["Customers"],
+    responses=documented(200, CustomerPage, 400, 422),
+)
 def list_customers(query: Annotated[CustomerListQuery, Query()]):
     return responses.ok(customer_lists.list_customers(principal(app), query))
 

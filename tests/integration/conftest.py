@@ -30,13 +30,18 @@ def stored(aws: Emulated):
     deserializer = TypeDeserializer()
 
     def items(pk_prefix: str) -> list[dict[str, Any]]:
+        # A test-only Scan (the product never scans), filtered server-side to keep it quick.
         found = []
         paginator = aws.clients.dynamodb.get_paginator("scan")
-        for page in paginator.paginate(TableName=aws.table):
-            for item in page["Items"]:
-                plain = {name: deserializer.deserialize(value) for name, value in item.items()}
-                if plain["pk"].startswith(pk_prefix):
-                    found.append(plain)
+        pages = paginator.paginate(
+            TableName=aws.table,
+            FilterExpression="begins_with(pk, :prefix)",
+            ExpressionAttributeValues={":prefix": {"S": pk_prefix}},
+        )
+        for page in pages:
+            found.extend(
+                {name: deserializer.deserialize(value) for name, value in item.items()} for item in page["Items"]
+            )
         return found
 
     return items

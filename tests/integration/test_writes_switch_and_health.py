@@ -65,3 +65,23 @@ def test_every_response_carries_a_request_id(api, function_dir):
     assert sent.header("X-Request-Id") == "client-chosen-42"
     assert generated.header("X-Request-Id")
     assert generated.body["request_id"] == generated.header("X-Request-Id")
+
+
+def test_openapi_document_is_served_without_auth(api):
+    from localdev.openapi import DOCUMENT
+
+    reply = api.call("openapi_document")
+
+    assert reply.status == 200
+    assert reply.header("Content-Type") == "application/json"
+    assert reply.raw["body"] == DOCUMENT.read_text()
+
+
+def test_docs_are_swagger_ui_that_works_offline(api):
+    reply = api.call("api_docs")
+
+    assert reply.status == 200
+    assert reply.header("Content-Type").startswith("text/html")
+    page = reply.raw["body"]
+    assert "SwaggerUIBundle" in page and '"title": "Clientele API"' in page
+    assert "<script src=" not in page and "stylesheet' type='text/css' href=" not in page

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from clientele.domain import clock, ids, merge_patch
 from clientele.domain.addresses import (
@@ -38,12 +40,20 @@ from clientele.domain.errors import (
 )
 from clientele.domain.etags import IfMatch
 from clientele.domain.principal import Principal
-from clientele.domain.validation import pointer, read_only_errors, validate
+from clientele.domain.validation import read_only_errors, validate
 from clientele.store import customers as store
 
 # A hard delete removes customer, guards and address book in one transaction of at most 100 actions.
 MAX_ADDRESSES = 90
 _RETRIES_WITHOUT_IF_MATCH = 3
+
+
+class DefaultAddress(BaseModel):
+    """Body of PUT …/default-shipping-address and …/default-billing-address."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    address_id: Annotated[str, Field(min_length=1, max_length=64)]
 
 
 @dataclass(frozen=True)
@@ -165,18 +175,7 @@ def set_default(
     principal: Principal, customer_id: str, kind: str, body: dict[str, Any], if_match: IfMatch | None
 ) -> CustomerView:
     """Make one of the customer's addresses its default shipping or billing address (kind)."""
-    address_id = body.get("address_id")
-    errors = [
-        FieldError("unknown_field", "is not a field of this request", pointer=pointer([name]))
-        for name in body
-        if name != "address_id"
-    ]
-    if not isinstance(address_id, str) or not address_id:
-        errors.insert(
-            0, FieldError("required", "is required: the id of one of the customer's addresses", "/address_id")
-        )
-    if errors:
-        raise ValidationFailed(errors)
+    address_id = validate(DefaultAddress, body).address_id
     field = f"default_{kind}_address_id"
 
     def write(stored: store.StoredCustomer) -> CustomerView:

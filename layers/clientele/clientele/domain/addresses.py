@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, create_model
 
 from clientele.domain.fields import Country, Email, Phone, PostalCode, text
 
@@ -49,6 +49,14 @@ class AddressFields(BaseModel):
     phone: Phone | None = None
     mobile: Phone | None = None
     fax: Phone | None = None
+
+
+AddressPatch = create_model(
+    "AddressPatch",
+    __doc__="Address PATCH body (RFC 7396); line1 and country can't be cleared.",
+    __config__=ConfigDict(extra="forbid"),
+    **{name: (info.annotation | None, None) for name, info in AddressFields.model_fields.items()},
+)
 
 
 def new_address(fields: AddressFields, address_id: str, customer_id: str, now: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, create_model
 
 from clientele.domain.addresses import AddressFields, address_view
 from clientele.domain.etags import etag_for
@@ -71,6 +71,18 @@ class PasswordField(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     password: Password | None = None
+
+
+class CustomerReplacement(CustomerFields):
+    """PUT body: every writable field (omitted optional ones reset to defaults) and the write-only password."""
+
+    password: Password | None = None
+
+
+def _merge_patch_of(model: type[BaseModel], name: str, doc: str) -> type[BaseModel]:
+    """The merge-patch body of `model`: every field optional, null clears it (derived, so it can't drift)."""
+    fields = {field: (info.annotation | None, None) for field, info in model.model_fields.items()}
+    return create_model(name, __doc__=doc, __config__=ConfigDict(extra="forbid"), **fields)
 
 
 class CustomerCreation(CustomerFields):
@@ -145,3 +157,10 @@ def customer_view(customer: dict[str, Any], addresses: list[dict[str, Any]], cur
         }
     )
     return view
+
+
+CustomerPatch = _merge_patch_of(
+    CustomerReplacement,
+    "CustomerPatch",
+    "PATCH body (RFC 7396): absent keys stay, null clears (422 for name), objects merge, arrays replace.",
+)

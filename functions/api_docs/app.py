@@ -1,0 +1,15 @@
+"""GET /docs: Swagger UI for /openapi.json, working offline (no auth)."""
+
+from clientele.http.documents import docs_response
+from clientele.http.resolver import make_resolver
+
+app = make_resolver()
+
+
+@app.get("/docs", include_in_schema=False)
+def api_docs():
+    return docs_response()
+
+
+def handler(event, context):
+    return app.resolve(event, context)

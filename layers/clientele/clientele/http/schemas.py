@@ -1,0 +1,252 @@
+"""What the API answers, as pydantic models: the responses of the OpenAPI document.
+
+The domain builds plain dicts; these models describe them exactly, and the
+tests (and schemathesis, against the local runner) hold every answer to them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class GatewayMessage(BaseModel):
+    """What API Gateway itself answers (401 Unauthorized, 403 Forbidden, 404 Not Found)."""
+
+    message: str
+
+
+class FieldErrorOut(BaseModel):
+    pointer: str | None = Field(None, description="JSON Pointer into the request body")
+    parameter: str | None = Field(None, description="The query parameter at fault")
+    code: str
+    message: str
+
+
+class ConflictOut(BaseModel):
+    field: str
+    existing_id: str | None
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details (`application/problem+json`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    request_id: str
+    errors: list[FieldErrorOut] | None = None
+    errors_truncated: bool | None = None
+    conflict: ConflictOut | None = None
+    links: dict[str, int] | None = None
+
+
+class AddressOut(BaseModel):
+    id: str
+    customer_id: str
+    label: str | None
+    first_name: str | None
+    last_name: str | None
+    company_name: str | None
+    line1: str
+    line2: str | None
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    country: str
+    email: str | None
+    phone: str | None
+    mobile: str | None
+    fax: str | None
+    is_default_shipping: bool
+    is_default_billing: bool
+    created_at: str
+    updated_at: str
+    deduplicated: bool | None = Field(None, description="Present (true) when the same place was already there")
+
+
+class AddressList(BaseModel):
+    data: list[AddressOut]
+
+
+class _CustomerColumns(BaseModel):
+    id: str
+    number: int | None
+    code: str | None
+    external_id: str | None
+    type: Literal["customer", "broker_3pl"]
+    status: Literal["active", "inactive"]
+    archived: bool
+    archived_at: str | None
+    name: str
+    first_name: str | None
+    last_name: str | None
+    company_name: str | None
+    emails: list[str]
+    phones: list[str]
+    mobile: str | None
+    fax: str | None
+    organization_id: str | None
+    branch: str | None
+    tax_id: str | None
+    tax_branch: str | None
+    gender: str | None
+    timezone: str | None
+    newsletter_subscribed: bool
+    shipping_profile_id: str | None
+    pricing_tier: str | None
+    default_store: str | None
+    default_warehouse: str | None
+    default_tax_code: str | None
+    default_shipping_methods: list[str]
+    store_credit: str
+    credit_limit: str
+    allow_credit_limit: bool
+    hide_price: bool
+    password_set: bool
+    password_expired: bool
+    metadata: dict[str, str]
+    default_shipping_address_id: str | None
+    default_billing_address_id: str | None
+    lifetime_value: str
+    lifetime_values: dict[str, str]
+    version: int
+    etag: str
+    created_at: str
+    updated_at: str
+    created_by: str | None
+    updated_by: str | None
+
+
+class CustomerOut(_CustomerColumns):
+    """A customer with its address book embedded."""
+
+    addresses: list[AddressOut]
+    default_shipping_address: AddressOut | None
+    default_billing_address: AddressOut | None
+
+
+class CustomerListItem(BaseModel):
+    """A list item: the customer's columns (all of them, or those `fields`/`exclude` keep; `id` always)."""
+
+    id: str
+    number: int | None = None
+    code: str | None = None
+    external_id: str | None = None
+    type: Literal["customer", "broker_3pl"] | None = None
+    status: Literal["active", "inactive"] | None = None
+    archived: bool | None = None
+    archived_at: str | None = None
+    name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    company_name: str | None = None
+    emails: list[str] | None = None
+    phones: list[str] | None = None
+    mobile: str | None = None
+    fax: str | None = None
+    organization_id: str | None = None
+    branch: str | None = None
+    tax_id: str | None = None
+    tax_branch: str | None = None
+    gender: str | None = None
+    timezone: str | None = None
+    newsletter_subscribed: bool | None = None
+    shipping_profile_id: str | None = None
+    pricing_tier: str | None = None
+    default_store: str | None = None
+    default_warehouse: str | None = None
+    default_tax_code: str | None = None
+    default_shipping_methods: list[str] | None = None
+    store_credit: str | None = None
+    credit_limit: str | None = None
+    allow_credit_limit: bool | None = None
+    hide_price: bool | None = None
+    password_set: bool | None = None
+    password_expired: bool | None = None
+    metadata: dict[str, str] | None = None
+    default_shipping_address_id: str | None = None
+    default_billing_address_id: str | None = None
+    lifetime_value: str | None = None
+    lifetime_values: dict[str, str] | None = None
+    version: int | None = None
+    etag: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    created_by: str | None = None
+    updated_by: str | None = None
+
+
+class CustomerPage(BaseModel):
+    data: list[CustomerListItem]
+    has_more: bool
+    next_cursor: str | None = Field(description="Null exactly when has_more is false")
+    total: int | None = Field(None, description="The number of matches, with include_total=true")
+
+
+class BulkResult(BaseModel):
+    id: str
+    outcome: Literal["deleted", "archived", "unarchived", "not_found", "linked_records", "failed"]
+    detail: str | None
+
+
+class BulkResults(BaseModel):
+    results: list[BulkResult]
+
+
+class DeletableResult(BaseModel):
+    id: str
+    deletable: bool
+    reasons: list[Literal["has_sales_orders", "has_sales_credits", "not_found"]]
+
+
+class DeletableResults(BaseModel):
+    results: list[DeletableResult]
+
+
+class MatchedCustomer(BaseModel):
+    id: str
+    code: str | None
+    name: str
+    status: Literal["active", "inactive"]
+
+
+class Match(BaseModel):
+    customer: MatchedCustomer
+    address_id: str
+    score: float = Field(ge=0, le=1)
+    matched_on: list[Literal["postal_code", "line1", "name"]]
+
+
+class Matches(BaseModel):
+    matches: list[Match]
+
+
+class JobError(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    message: str
+
+
+class JobOut(BaseModel):
+    id: str
+    type: str
+    status: Literal["awaiting_upload", "queued", "running", "succeeded", "completed_with_errors", "failed"]
+    filter: dict[str, Any] | None
+    counts: dict[str, int]
+    progress: float = Field(ge=0, le=1)
+    errors_sample: list[JobError]
+    error: JobError | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]

@@ -1,0 +1,158 @@
+"""Build the OpenAPI 3.1 document of the canonical API from the functions' own route declarations.
+
+Every HTTP function of template.yaml is loaded and Powertools' OpenAPIMerge
+joins what each resolver documents (paths, parameters, request and response
+models, problem responses). A little tidying follows: query parameters get the
+constraints of their pydantic model, public routes drop the bearer requirement,
+and schemas nothing refers to are left out. `make openapi` writes the result
+into the layer, where GET /openapi.json serves it; a test fails when the
+committed document drifts from the code.
+
+Run: ``python -m localdev.openapi [--check]``.
+"""
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+from localdev.functions import add_to_sys_path
+from localdev.template import Template
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DOCUMENT = REPO_ROOT / "layers" / "clientele" / "clientele" / "http" / "openapi.json"
+CANONICAL_PREFIXES = ("/v1/", "/health")
+DESCRIPTION = (
+    "Clientele's canonical API: customers with strong ETags and atomic uniqueness rules, their address "
+    "book, lists, bulk operations and jobs, matching. Errors are RFC 9457 problem details. Every route but "
+    "/health needs a bearer JWT carrying the route's scope (customer:read, customer:create, customer:update, "
+    "customer:delete) and a tenant_id claim."
+)
+
+
+def _canonical(path: str) -> bool:
+    return path.startswith(CANONICAL_PREFIXES)
+
+
+def _merged(template: Template) -> dict[str, Any]:
+    from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+
+    merge = OpenAPIMerge(
+        title="Clientele API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        security=[{"bearer": []}],
+        on_conflict="error",
+    )
+    specs = {spec.logical_id: spec for spec in template.functions()}
+    for route in template.http_routes():
+        if _canonical(route.path):
+            merge.add_file(specs[route.function_id].module_file)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a function that fails to load must fail the build
+        return json.loads(merge.get_openapi_json_schema())
+
+
+def _constrain_query_parameters(document: dict[str, Any]) -> None:
+    """Powertools flattens a query model into parameters without its constraints: put them back."""
+    schemas = document.get("components", {}).get("schemas", {})
+    for path_item in document["paths"].values():
+        for operation in path_item.values():
+            query = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
+            names = {parameter["name"] for parameter in query}
+            model = next(
+                (schema for schema in schemas.values() if names and names <= set(schema.get("properties", {}))), None
+            )
+            for parameter in query if model else []:
+                field = dict(model["properties"][parameter["name"]])
+                description = field.pop("description", None)
+                parameter["schema"] = field
+                if description:
+                    parameter["description"] = description
+
+
+def _validation_errors_are_problems(document: dict[str, Any]) -> None:
+    """Powertools documents its parameter-validation 422 as HTTPValidationError; the API answers a problem."""
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path_item in document["paths"].values():
+        for operation in path_item.values():
+            response = operation.get("responses", {}).get("422")
+            if response and "HTTPValidationError" in json.dumps(response):
+                response["description"] = "Validation error: errors point at each bad parameter"
+                response["content"] = problem
+
+
+def _public_routes_need_no_token(document: dict[str, Any]) -> None:
+    for path_item in document["paths"].values():
+        for operation in path_item.values():
+            if "401" not in operation.get("responses", {}):
+                operation["security"] = []
+
+
+def _referenced(value: Any, found: set[str]) -> None:
+    if isinstance(value, dict):
+        reference = value.get("$ref")
+        if isinstance(reference, str) and reference.startswith("#/components/schemas/"):
+            found.add(reference.rsplit("/", 1)[1])
+        for item in value.values():
+            _referenced(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _referenced(item, found)
+
+
+def _drop_unused_schemas(document: dict[str, Any]) -> None:
+    schemas = document.get("components", {}).get("schemas", {})
+    used: set[str] = set()
+    _referenced(document["paths"], used)
+    while True:  # schemas referred to by used schemas are used too
+        more: set[str] = set()
+        _referenced({name: schemas[name] for name in used if name in schemas}, more)
+        if more <= used:
+            break
+        used |= more
+    document["components"]["schemas"] = {name: schemas[name] for name in sorted(used) if name in schemas}
+
+
+def build_document(template_path: Path = REPO_ROOT / "template.yaml") -> dict[str, Any]:
+    template = Template.load(template_path)
+    add_to_sys_path(template.layer_dirs().values())
+    document = _merged(template)
+    _constrain_query_parameters(document)
+    _validation_errors_are_problems(document)
+    _public_routes_need_no_token(document)
+    _drop_unused_schemas(document)
+    return document
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m localdev.openapi", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail when the committed document is out of date")
+    args = parser.parse_args(argv)
+    text = render(build_document())
+    if args.check:
+        current = DOCUMENT.read_text() if DOCUMENT.exists() else ""
+        if current != text:
+            print(
+                f"{DOCUMENT.relative_to(REPO_ROOT)} is out of date: run `make openapi` and commit it", file=sys.stderr
+            )
+            return 1
+        return 0
+    DOCUMENT.write_text(text)
+    print(f"wrote {DOCUMENT.relative_to(REPO_ROOT)} ({len(document_paths(text))} paths)")
+    return 0
+
+
+def document_paths(text: str) -> list[str]:
+    return list(json.loads(text)["paths"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
