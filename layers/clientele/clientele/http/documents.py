@@ -29,10 +29,15 @@ def _swagger_page() -> str:
 
 
 def openapi_response() -> Response:
-    return Response(status_code=200, content_type=JSON, body=openapi_document(),
-                    headers={"Cache-Control": "public, max-age=300"})
+    return Response(
+        status_code=200, content_type=JSON, body=openapi_document(), headers={"Cache-Control": "public, max-age=300"}
+    )
 
 
 def docs_response() -> Response:
-    return Response(status_code=200, content_type="text/html; charset=utf-8", body=_swagger_page(),
-                    headers={"Cache-Control": "public, max-age=300"})
+    return Response(
+        status_code=200,
+        content_type="text/html; charset=utf-8",
+        body=_swagger_page(),
+        headers={"Cache-Control": "public, max-age=300"},
+    )
