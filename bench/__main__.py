@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import dynamodb_calls, import_times, moto_transactions
+from bench import dynamodb_calls, import_times, lists_and_matching, moto_transactions
 
 
 def main() -> None:
@@ -11,6 +11,8 @@ def main() -> None:
     dynamodb_calls.main()
     print()
     moto_transactions.main()
+    print()
+    lists_and_matching.main()
 
 
 if __name__ == "__main__":

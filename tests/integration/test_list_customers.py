@@ -286,3 +286,23 @@ def test_walking_with_a_filter_returns_every_match_once(thousand):
     assert len(items) == 300
     assert all(item["status"] == "inactive" for item in items)
     assert len({item["id"] for item in items}) == 300
+
+
+def test_a_page_stops_at_its_query_budget_and_the_walk_still_finds_every_match(thousand, monkeypatch, dynamodb_calls):
+    from clientele.store import listing
+
+    real_call = listing.call
+
+    def small_pages(operation, **params):
+        # DynamoDB stops a Query at 1 MB; pretend that is every 100 customers here.
+        return real_call(operation, **{"Limit": 100, **params})
+
+    monkeypatch.setattr(listing, "call", small_pages)
+    monkeypatch.setattr(listing, "MAX_CALLS_PER_PAGE", 2)
+    first = thousand.list(q="Customer 299", sort="created_at", limit=10)
+    assert dynamodb_calls.count("Query") == 2
+
+    items = thousand.walk(q="Customer 299", sort="created_at", limit=10)
+
+    assert len(items) == 4 and {item["name"] for item in items} == {"Customer 299"}
+    assert first.body["has_more"] is True

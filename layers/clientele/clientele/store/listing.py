@@ -14,8 +14,11 @@ from typing import Any
 
 from clientele.store.client import call, from_item, table_name, to_attribute
 
-# Query calls one list page may make (ARCHITECTURE.md §2: a list page costs 1-3 calls).
-MAX_CALLS_PER_PAGE = 3
+# Query calls one list page may make. A page without filter expressions costs 1 (2 with
+# archived=any), as ARCHITECTURE.md §2 budgets. A filter expression reads past non-matches:
+# up to 1 MB (about 1,000 customers) per call, so 10 calls keep has_more exact for tenants of
+# up to about 10,000 customers per partition even with a very selective filter.
+MAX_CALLS_PER_PAGE = 10
 
 DONE = "done"
 
@@ -94,7 +97,7 @@ class _Partition:
         self.exhausted = position == DONE
         self.next_start = None if self.exhausted else position
         self.buffer: deque[dict[str, Any]] = deque()
-        # Where a following page resumes: the last item handed out, or where this page began.
+        # After the last item handed out (or where this page began).
         self.resume_from: Any = position
 
     def fetch(self, limit: int | None) -> None:
@@ -112,11 +115,16 @@ class _Partition:
         return item
 
     def position_after_page(self) -> Any:
-        return DONE if self.exhausted and not self.buffer else self.resume_from
+        if self.buffer:
+            # Items read but not handed out: read them again from after the last one handed out.
+            return self.resume_from
+        # Everything read was handed out or filtered away: go on from where reading stopped.
+        return DONE if self.exhausted else self.next_start
 
 
-def read_page(query: IndexQuery, positions: list[Any], limit: int, max_calls: int = MAX_CALLS_PER_PAGE) -> Page:
+def read_page(query: IndexQuery, positions: list[Any], limit: int, max_calls: int | None = None) -> Page:
     """Up to `limit` items in sort order across the partitions, and whether more exist."""
+    max_calls = MAX_CALLS_PER_PAGE if max_calls is None else max_calls
     partitions = [_Partition(query, name, position) for name, position in zip(query.partitions, positions, strict=True)]
     # Without a filter every item read is a match: ask for no more than the page needs.
     fetch_limit = limit + 1 if query.filter is None else None
