@@ -63,9 +63,10 @@ def _constrain_query_parameters(document: dict[str, Any]) -> None:
         for operation in path_item.values():
             query = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
             names = {parameter["name"] for parameter in query}
-            model = next(
-                (schema for schema in schemas.values() if names and names <= set(schema.get("properties", {}))), None
-            )
+            # The route's own query model: the smallest one declaring every parameter (several lists
+            # share limit, cursor and q; the largest model would lend them its constraints).
+            candidates = [s for s in schemas.values() if names and names <= set(s.get("properties", {}))]
+            model = min(candidates, key=lambda schema: len(schema["properties"]), default=None)
             for parameter in query if model else []:
                 field = dict(model["properties"][parameter["name"]])
                 description = field.pop("description", None)

@@ -290,14 +290,29 @@ def counted_dynamodb_calls() -> Iterator[list[str]]:
 
 
 def run_job_worker(aws: Emulated, *, time_left_ms: int | Callable[[], int] = 300_000, max_messages: int = 100) -> int:
-    """Deliver the jobs queue's messages to the bulk job worker, as Lambda's SQS integration would.
+    """Deliver the jobs queue's messages to the bulk job worker, as Lambda's SQS integration would."""
+    return run_queue(aws, "JobsQueue", "run_bulk_job", time_left_ms=time_left_ms, max_messages=max_messages)
 
-    Messages the worker reports as failed stay on the queue. Returns how many were delivered.
+
+def run_import_worker(
+    aws: Emulated, *, time_left_ms: int | Callable[[], int] = 900_000, max_messages: int = 100
+) -> int:
+    """Deliver the import queue's messages (S3 notifications, continuations) to the import worker."""
+    return run_queue(aws, "ImportQueue", "run_import", time_left_ms=time_left_ms, max_messages=max_messages)
+
+
+def run_queue(
+    aws: Emulated, queue: str, function_dir: str, *, time_left_ms: int | Callable[[], int], max_messages: int
+) -> int:
+    """Deliver a queue's messages one at a time to a worker, as Lambda's SQS integration would.
+
+    Messages the worker reports as failed stay on the queue (visible again at once). Returns how
+    many were delivered.
     """
     from localdev.poller import sqs_record
 
-    queue_url = aws.resources.queues["JobsQueue"]
-    queue_arn = aws.resources.queue_arns["JobsQueue"]
+    queue_url = aws.resources.queues[queue]
+    queue_arn = aws.resources.queue_arns[queue]
     sqs = aws.clients.sqs
     delivered = 0
     while delivered < max_messages:
@@ -307,7 +322,7 @@ def run_job_worker(aws: Emulated, *, time_left_ms: int | Callable[[], int] = 300
             return delivered
         delivered += 1
         event = {"Records": [sqs_record(message, queue_arn, REGION) for message in messages]}
-        result = aws.handler("run_bulk_job")(event, _Context("run_bulk_job", time_left_ms))
+        result = aws.handler(function_dir)(event, _Context(function_dir, time_left_ms))
         failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
         for message in messages:
             if message["MessageId"] not in failed:

@@ -1,6 +1,6 @@
 """GET /v1/jobs/{job_id}"""
 
-from clientele.domain import jobs
+from clientele.domain import job_views
 from clientele.http import responses
 from clientele.http.auth import principal
 from clientele.http.openapi import documented
@@ -12,7 +12,7 @@ app = make_resolver()
 
 @app.get("/v1/jobs/<job_id>", summary="Get a job", tags=["Jobs"], responses=documented(200, JobOut, 404))
 def get_job(job_id: str):
-    return responses.ok(jobs.get(principal(app), job_id))
+    return responses.ok(job_views.get(principal(app), job_id))
 
 
 def handler(event, context):

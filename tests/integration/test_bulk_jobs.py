@@ -93,7 +93,9 @@ def test_delete_by_filter_reports_linked_customers_as_errors(api, aws, twelve, s
     ]
     survivors = {c["id"] for c in api.walk(archived="any")}
     assert survivors == {c["id"] for c in twelve if c["branch"] == "North"} | {linked["id"]}
-    assert [item["sk"] for item in stored(f"T#{api.tenant}#J#{job['id']}") if item["sk"] != "JOB"] == ["ERR#00000001"]
+    assert [item["sk"] for item in stored(f"T#{api.tenant}#J#{job['id']}") if item["sk"] != "JOB"] == [
+        "JOB#ERR#0000000001"
+    ]
 
 
 def test_a_job_survives_a_crash_after_any_chunk_and_processes_each_customer_once(api, aws, monkeypatch):

@@ -192,7 +192,7 @@ def test_logs_carry_request_and_tenant_but_no_personal_data(api, monkeypatch):
     def explode(*_args, **_kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(customers, "insert", explode)
+    monkeypatch.setattr(customers, "insert_unit", explode)
     body = {"name": "Private Person", "emails": ["private.person@example.com"], "password": "hunter2-secret"}
 
     try:

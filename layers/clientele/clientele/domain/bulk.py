@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from clientele.domain import ids
-from clientele.domain.customers import archive_state, held_guards, prepare_change
+from clientele.domain.customers import archive_state, held_guards, prepare_change, remove_sku_mappings
 from clientele.domain.errors import FieldError, ValidationFailed
 from clientele.domain.principal import Principal
 from clientele.domain.validation import validate
@@ -168,7 +168,9 @@ def bulk_delete(principal: Principal, customer_ids: list[str]) -> list[dict[str,
         deletions = [
             store.CustomerDeletion(c["id"], c["version"], held_guards(c), c.get("address_ids") or []) for c in customers
         ]
-        return store.delete_many(principal.tenant_id, deletions)
+        errors = store.delete_many(principal.tenant_id, deletions)
+        remove_sku_mappings(principal.tenant_id, [c for c in customers if c["id"] not in errors])
+        return errors
 
     outcomes = _in_rounds(principal, customer_ids, decide, write, "deleted")
     count("CustomersDeleted", sum(1 for outcome, _ in outcomes.values() if outcome == "deleted"))

@@ -39,7 +39,9 @@ from clientele.domain.principal import Principal
 from clientele.domain.validation import pointer, read_only_errors, validate
 from clientele.observability import count
 from clientele.store import customers as store
+from clientele.store import sku_mappings as sku_store
 from clientele.store.errors import ConditionNotMet, ItemChanged, LinkedRecordsExist, UniqueValueTaken
+from clientele.store.transactions import Transaction, TransactionCancelled
 
 # Uniqueness rules in the order a conflict is reported when several are broken at once.
 UNIQUE_FIELDS = ("code", "external_id", "name_postal_code")
@@ -111,7 +113,7 @@ def _indexes(customer: dict[str, Any], addresses: Iterable[dict[str, Any]] | Non
     )
 
 
-def _conflict(taken: UniqueValueTaken, customer: dict[str, Any]) -> Conflict:
+def conflict_for(taken: UniqueValueTaken, customer: dict[str, Any]) -> Conflict:
     detail = _CONFLICT_DETAIL[taken.field].format(value=customer.get(taken.field))
     return Conflict(field=taken.field, existing_id=taken.holder_id, detail=detail)
 
@@ -192,7 +194,32 @@ def _changed_elsewhere(changed: ItemChanged, customer_id: str) -> Exception:
 # ---------------------------------------------------------------- use cases
 
 
-def create(principal: Principal, body: dict[str, Any]) -> CustomerView:
+@dataclass(frozen=True)
+class NewCustomer:
+    """A validated customer about to be created: its item (still without a number), addresses and guards."""
+
+    customer: dict[str, Any]
+    address_items: list[dict[str, Any]]
+    guards: list[store.Guard]
+
+    def numbered(self, number: int) -> dict[str, Any]:
+        return {**self.customer, "number": number}
+
+    def unit(self, tenant: str, number: int) -> Transaction:
+        """The store actions that create it (one transaction unit)."""
+        return store.insert_unit(
+            tenant, self.numbered(number), _indexes(self.customer, self.address_items), self.guards, self._addresses()
+        )
+
+    def _addresses(self) -> list[store.NewAddress]:
+        return [
+            store.NewAddress(item, postal_key(item["postal_code"]) if item.get("postal_code") else None)
+            for item in self.address_items
+        ]
+
+
+def plan_creation(principal: Principal, body: dict[str, Any]) -> NewCustomer:
+    """Validate a create body (POST /v1/customers, or an import row) into the customer it creates."""
     data = dict(body)
     errors = _pop_read_only(data, READ_ONLY_FIELDS)
     errors += _pop_read_only(data, DEFAULT_ADDRESS_FIELDS, "can only be set on PATCH or PUT")
@@ -228,24 +255,22 @@ def create(principal: Principal, body: dict[str, Any]) -> CustomerView:
     guards = _guards(customer, address_items)
     customer["unique_values"] = _unique_values(guards)
     customer["address_ids"] = sorted(item["id"] for item in address_items)
-    customer["number"] = store.next_customer_number(principal.tenant_id)
-    new_addresses = [
-        store.NewAddress(item, postal_key(item["postal_code"]) if item.get("postal_code") else None)
-        for item in address_items
-    ]
+    return NewCustomer(customer, address_items, guards)
+
+
+def create(principal: Principal, body: dict[str, Any]) -> CustomerView:
+    new = plan_creation(principal, body)
+    number = store.next_customer_number(principal.tenant_id)
     try:
-        store.insert(
-            principal.tenant_id,
-            customer,
-            _indexes(customer, address_items),
-            _guards(customer, address_items),
-            new_addresses,
-        )
-    except UniqueValueTaken as taken:
-        count("UniqueConflicts")
-        raise _conflict(taken, customer) from None
+        new.unit(principal.tenant_id, number).execute()
+    except TransactionCancelled as cancelled:
+        error = store.creation_error(cancelled, new.guards)
+        if isinstance(error, UniqueValueTaken):
+            count("UniqueConflicts")
+            raise conflict_for(error, new.customer) from None
+        raise error from None
     count("CustomersCreated")
-    return view_of(customer, address_items)
+    return view_of(new.numbered(number), new.address_items)
 
 
 def _first_addresses(fields: CustomerCreation, customer_id: str, now: str) -> list[dict[str, Any]]:
@@ -431,7 +456,7 @@ def _apply(principal: Principal, change: store.CustomerChange, after: dict[str, 
         store.update(principal.tenant_id, change)
     except UniqueValueTaken as taken:
         count("UniqueConflicts")
-        raise _conflict(taken, after) from None
+        raise conflict_for(taken, after) from None
     except ItemChanged as changed:
         count("LostUpdatesPrevented")
         raise _changed_elsewhere(changed, change.customer_id) from None
@@ -466,6 +491,18 @@ def delete(principal: Principal, customer_id: str, if_match: IfMatch | None) -> 
     except ItemChanged as changed:
         raise _changed_elsewhere(changed, customer_id) from None
     count("CustomersDeleted")
+    remove_sku_mappings(principal.tenant_id, [customer])
+
+
+def remove_sku_mappings(tenant: str, deleted: Iterable[dict[str, Any]]) -> None:
+    """After hard deletes: remove the SKU mappings of the deleted customers that had some.
+
+    They can't go in the delete's transaction (a customer may have thousands); once the customer
+    item is gone no mapping can be written for it, so this pass leaves none behind.
+    """
+    for customer in deleted:
+        if customer.get(sku_store.MAPPINGS_COUNTER):
+            sku_store.purge(tenant, customer["id"])
 
 
 def set_archived(principal: Principal, customer_id: str, archived: bool, if_match: IfMatch | None) -> CustomerView:

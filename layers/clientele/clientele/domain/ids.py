@@ -26,7 +26,19 @@ def id_pattern(prefix: str) -> re.Pattern[str]:
 
 CUSTOMER_ID = id_pattern("cus")
 ADDRESS_ID = id_pattern("adr")
+SKU_MAPPING_ID = id_pattern("skm")
 
 
 def is_customer_id(value: str) -> bool:
     return CUSTOMER_ID.fullmatch(value) is not None
+
+
+def derived_id(prefix: str, *parts: str) -> str:
+    """A stable id for a thing named by `parts` (the same parts always give the same id).
+
+    Not time-sortable: used where idempotence matters more (a job per S3 object version).
+    """
+    import hashlib
+
+    digest = int.from_bytes(hashlib.sha256("\x00".join(parts).encode()).digest()[:17], "big") >> 6
+    return f"{prefix}_" + "".join(_CROCKFORD[(digest >> shift) & 31] for shift in range(125, -5, -5))

@@ -21,7 +21,7 @@ from pydantic import ConfigDict
 from clientele.domain import clock, ids
 from clientele.domain.bulk import LINKS
 from clientele.domain.customer_lists import CustomerFilter, plan
-from clientele.domain.customers import archive_state, held_guards, prepare_change
+from clientele.domain.customers import archive_state, held_guards, prepare_change, remove_sku_mappings
 from clientele.domain.errors import NotFound
 from clientele.domain.principal import Principal
 from clientele.domain.validation import validate
@@ -217,6 +217,8 @@ def _commit(principal: Principal, job: dict[str, Any], customers: list[dict[str,
         )
         if not failures:
             count("BulkJobCustomers", len(chunk.done))
+            if job["type"] == "bulk_delete":
+                remove_sku_mappings(principal.tenant_id, [by_id[customer_id] for customer_id in chunk.units])
             return {**job, **changes}
         fresh = customer_store.load_many(principal.tenant_id, [failure.key for failure in failures])
         for failure in failures:

@@ -79,3 +79,19 @@ def principal(app: APIGatewayHttpResolver) -> Principal:
     caller = principal_from_claims(claims(app), get_settings())
     logger.append_keys(tenant_id=caller.tenant_id)
     return caller
+
+
+def scopes(app: APIGatewayHttpResolver) -> frozenset[str]:
+    """The token's OAuth scopes (a space-separated `scope` claim; API Gateway may pass lists as "[a b]")."""
+    value = claims(app).get("scope")
+    if isinstance(value, list):
+        return frozenset(str(scope) for scope in value)
+    if not isinstance(value, str):
+        return frozenset()
+    return frozenset(value.strip("[]").split())
+
+
+def require_scope_for(app: APIGatewayHttpResolver, scope: str, what: str) -> None:
+    """A route whose gateway scope covers most calls, with a stricter scope for some bodies."""
+    if scope not in scopes(app):
+        raise Forbidden(f"{what} needs the {scope} scope")

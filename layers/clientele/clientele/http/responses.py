@@ -6,7 +6,9 @@ from aws_lambda_powertools.event_handler import Response
 
 from clientele.domain.address_book import AddressResult
 from clientele.domain.bulk import BulkAnswer
+from clientele.domain.csv_downloads import Export
 from clientele.domain.customers import CustomerView
+from clientele.domain.sku_mappings import UpsertResult
 
 JSON = "application/json"
 
@@ -43,6 +45,11 @@ def added_address(result: AddressResult) -> Response:
     return address(result.address, customer_id, status=201)
 
 
+def job(body: dict, status: int) -> Response:
+    """A job just created (201) or accepted (202), and where to follow it."""
+    return Response(status_code=status, content_type=JSON, body=body, headers={"Location": f"/v1/jobs/{body['id']}"})
+
+
 def bulk(answer: BulkAnswer) -> Response:
     """200 with a result per id, or 202 with the job acting on a filter (and where to follow it)."""
     if answer.job is not None:
@@ -50,3 +57,29 @@ def bulk(answer: BulkAnswer) -> Response:
             status_code=202, content_type=JSON, body=answer.job, headers={"Location": f"/v1/jobs/{answer.job['id']}"}
         )
     return ok({"results": answer.results})
+
+
+def upserted_sku_mapping(result: UpsertResult) -> Response:
+    """201 with Location for a new mapping; 200 when the SKU was already mapped (updated or unchanged)."""
+    body = result.mapping
+    if not result.created:
+        return ok(body)
+    location = f"/v1/customers/{body['customer_id']}/sku-mappings/{body['id']}"
+    return Response(status_code=201, content_type=JSON, body=body, headers={"Location": location})
+
+
+def export(result: Export) -> Response:
+    """200 with the CSV, or 303 See Other to a presigned download link (also in the JSON body)."""
+    if result.url is not None:
+        return Response(
+            status_code=303,
+            content_type=JSON,
+            body={"url": result.url, "expires_at": result.expires_at},
+            headers={"Location": result.url, "Cache-Control": "no-store"},
+        )
+    return Response(
+        status_code=200,
+        content_type="text/csv; charset=utf-8",
+        body=result.csv,
+        headers={"Content-Disposition": f'attachment; filename="{result.filename}"', "Cache-Control": "no-store"},
+    )

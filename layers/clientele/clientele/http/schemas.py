@@ -248,5 +248,84 @@ class JobOut(BaseModel):
     finished_at: str | None
 
 
+class ImportCounts(BaseModel):
+    rows: int
+    created: int
+    updated: int
+    skipped: int
+    failed: int
+
+
+class RowErrorOut(BaseModel):
+    row: int = Field(description="1-based data row (the header not counted)")
+    line: int = Field(description="The file line where the record starts")
+    column: str = Field(description="The file's header name; empty when the error is about the whole row")
+    code: str
+    message: str
+
+
+class UploadOut(BaseModel):
+    url: str = Field(description="Presigned S3 URL: PUT the CSV file here")
+    method: Literal["PUT"]
+    headers: dict[str, str]
+    expires_at: str
+
+
+class ImportJobOut(BaseModel):
+    id: str
+    type: Literal["customer_import", "sku_mapping_import"]
+    status: Literal["awaiting_upload", "queued", "running", "succeeded", "completed_with_errors", "failed"]
+    mode: Literal["preview", "commit"]
+    on_conflict: Literal["update", "skip", "error"]
+    customer_id: str | None
+    filename: str | None
+    source: Literal["upload", "drop"]
+    source_job_id: str | None
+    counts: ImportCounts
+    progress: float = Field(ge=0, le=1)
+    warnings: list[dict[str, str]]
+    errors_sample: list[RowErrorOut]
+    preview_rows: list[dict[str, Any]]
+    error: JobError | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    upload: UploadOut | None = Field(default=None, description="Only in the answer to POST /v1/imports")
+
+
+class JobPage(BaseModel):
+    data: list[ImportJobOut | JobOut]
+    has_more: bool
+    next_cursor: str | None = Field(description="Null exactly when has_more is false")
+
+
+class JobErrorPage(BaseModel):
+    data: list[RowErrorOut | JobError]
+    has_more: bool
+    next_cursor: str | None = Field(description="Null exactly when has_more is false")
+
+
+class SkuMappingOut(BaseModel):
+    id: str
+    customer_id: str
+    customer_sku: str = Field(description="The customer's own SKU, exactly as sent (case-sensitive)")
+    product_id: str
+    created_at: str
+    updated_at: str
+
+
+class SkuMappingPage(BaseModel):
+    data: list[SkuMappingOut]
+    has_more: bool
+    next_cursor: str | None = Field(description="Null exactly when has_more is false")
+
+
+class DownloadLink(BaseModel):
+    """Where to fetch a file too large to answer inline (also the Location header)."""
+
+    url: str = Field(description="Presigned GET URL")
+    expires_at: str
+
+
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]

@@ -154,6 +154,21 @@ def next_customer_number(tenant: str) -> int:
     return int(response["Attributes"]["value"]["N"])
 
 
+def reserve_customer_numbers(tenant: str, count: int) -> range:
+    """`count` consecutive customer numbers in one call (bulk imports); unused ones leave a gap."""
+    response = call(
+        "update_item",
+        TableName=table_name(),
+        Key=to_item(keys.counter_key(tenant, keys.COUNTER_CUSTOMER_NUMBER)),
+        UpdateExpression="ADD #value :count",
+        ExpressionAttributeNames={"#value": "value"},
+        ExpressionAttributeValues={":count": to_attribute(count)},
+        ReturnValues="UPDATED_NEW",
+    )
+    last = int(response["Attributes"]["value"]["N"])
+    return range(last - count + 1, last + 1)
+
+
 def _put_guard(transaction: Transaction, tenant: str, guard: Guard, customer_id: str, now: str) -> None:
     transaction.put(
         {**guard.key(tenant), "entity": "guard", "field": guard.field, "customer_id": customer_id, "created_at": now},
@@ -196,6 +211,30 @@ def _raise_for(cancelled: TransactionCancelled, guard_order: Sequence[str]) -> N
     raise _error_for(cancelled, guard_order) from None
 
 
+def insert_unit(
+    tenant: str,
+    customer: dict[str, Any],
+    indexes: CustomerIndexes,
+    guards: Sequence[Guard],
+    addresses: Sequence[NewAddress],
+) -> Transaction:
+    """The actions that create a customer: its item, one guard per unique value, its addresses."""
+    customer_id = customer["id"]
+    unit = Transaction()
+    item = {
+        **keys.customer_key(tenant, customer_id),
+        "entity": "customer",
+        **customer,
+        **_index_attributes(tenant, customer_id, indexes),
+    }
+    unit.put(item, tag="customer", condition="attribute_not_exists(pk)")
+    for guard in guards:
+        _put_guard(unit, tenant, guard, customer_id, customer["created_at"])
+    for address in addresses:
+        unit.put(_address_item(tenant, customer_id, address), tag="address", condition="attribute_not_exists(pk)")
+    return unit
+
+
 def insert(
     tenant: str,
     customer: dict[str, Any],
@@ -207,25 +246,15 @@ def insert(
 
     Raises UniqueValueTaken naming the first lost guard (in `guards` order) and its holder.
     """
-    customer_id = customer["id"]
-    transaction = Transaction()
-    item = {
-        **keys.customer_key(tenant, customer_id),
-        "entity": "customer",
-        **customer,
-        **_index_attributes(tenant, customer_id, indexes),
-    }
-    transaction.put(item, tag="customer", condition="attribute_not_exists(pk)")
-    for guard in guards:
-        _put_guard(transaction, tenant, guard, customer_id, customer["created_at"])
-    for address in addresses:
-        transaction.put(
-            _address_item(tenant, customer_id, address), tag="address", condition="attribute_not_exists(pk)"
-        )
     try:
-        transaction.execute()
+        insert_unit(tenant, customer, indexes, guards, addresses).execute()
     except TransactionCancelled as cancelled:
         _raise_for(cancelled, [guard.field for guard in guards])
+
+
+def creation_error(cancelled: TransactionCancelled, guards: Sequence[Guard]) -> Exception:
+    """What a cancelled creation unit stands for (UniqueValueTaken, usually)."""
+    return _error_for(cancelled, [guard.field for guard in guards])
 
 
 @dataclass(frozen=True)
@@ -407,20 +436,21 @@ def delete_many(tenant: str, deletions: Sequence[CustomerDeletion]) -> dict[str,
 
 def load_many(tenant: str, customer_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Customer items (without address books) by id, with BatchGetItem (100 keys per call)."""
-    found: dict[str, dict[str, Any]] = {}
     unique = list(dict.fromkeys(customer_ids))
-    for start in range(0, len(unique), 100):
+    items = _batch_get([keys.customer_key(tenant, customer_id) for customer_id in unique])
+    return {item["id"]: without_key_attributes(item) for item in items}
+
+
+def _batch_get(request_keys: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """Items by key with BatchGetItem (100 keys per call), strongly consistent; retries unprocessed keys."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(request_keys), 100):
         request = {
-            table_name(): {
-                "Keys": [to_item(keys.customer_key(tenant, cid)) for cid in unique[start : start + 100]],
-                "ConsistentRead": True,
-            }
+            table_name(): {"Keys": [to_item(key) for key in request_keys[start : start + 100]], "ConsistentRead": True}
         }
         for attempt in range(8):
             answer = call("batch_get_item", RequestItems=request)
-            for item in answer.get("Responses", {}).get(table_name(), []):
-                plain = without_key_attributes(from_item(item))
-                found[plain["id"]] = plain
+            found.extend(from_item(item) for item in answer.get("Responses", {}).get(table_name(), []))
             request = answer.get("UnprocessedKeys") or {}
             if not request:
                 break
@@ -428,6 +458,19 @@ def load_many(tenant: str, customer_ids: Sequence[str]) -> dict[str, dict[str, A
         else:
             raise StoreUnavailable("BatchGetItem left keys unprocessed")
     return found
+
+
+def guard_holders(tenant: str, guards: Sequence[Guard]) -> dict[Guard, str]:
+    """Which customer holds each of these unique values (absent: nobody)."""
+    by_key = {tuple(guard.key(tenant).values()): guard for guard in guards}
+    items = _batch_get([dict(zip(("pk", "sk"), key, strict=True)) for key in by_key])
+    return {by_key[(item["pk"], item["sk"])]: item["customer_id"] for item in items}
+
+
+def addresses_of(tenant: str, wanted: Sequence[tuple[str, str]]) -> dict[str, dict[str, Any]]:
+    """Address items by (customer id, address id), batched."""
+    items = _batch_get([keys.address_key(tenant, customer_id, address_id) for customer_id, address_id in wanted])
+    return {item["id"]: without_key_attributes(item) for item in items}
 
 
 def addresses_at(tenant: str, postal_key: str) -> list[dict[str, Any]]:

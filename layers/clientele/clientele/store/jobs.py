@@ -1,7 +1,13 @@
-"""Job items (ARCHITECTURE.md §2: pk T#{tenant}#J#{job_id}, sk JOB, row errors as ERR#{n:08}) and job messages.
+"""Job items and job messages.
+
+A job's partition is `T#{tenant}#J#{job_id}`: the job (sk `JOB`), its errors
+(sk `JOB#ERR#{n:010}`, sorted right after the job, so the job and its first
+errors are one Query), and for imports one checkpoint item per byte range of
+the file (sk `RANGE#{n:04}`) and the rows a split import defers to its last
+pass (sk `DEFER#{row:012}`).
 
 A job advances in chunks: every chunk is one transaction holding the chunk's
-writes and the job's new checkpoint, conditioned on the job's version, so a
+writes and the new checkpoint, conditioned on the checkpoint's version, so a
 retried or duplicated chunk can never apply twice.
 """
 
@@ -19,6 +25,9 @@ from clientele.store.errors import StoreUnavailable
 from clientele.store.transactions import MAX_ACTIONS, Failure, Transaction, TransactionCancelled
 
 JOB_SK = "JOB"
+ERROR_SK_PREFIX = "JOB#ERR#"
+# Rows a split import put off to its last, ordered pass (sorted before the job: never in its Query).
+DEFERRED_SK_PREFIX = "DEFER#"
 
 
 def job_key(tenant: str, job_id: str) -> dict[str, str]:
@@ -26,10 +35,21 @@ def job_key(tenant: str, job_id: str) -> dict[str, str]:
 
 
 def error_key(tenant: str, job_id: str, number: int) -> dict[str, str]:
-    return {"pk": f"T#{tenant}#J#{job_id}", "sk": f"ERR#{number:08d}"}
+    return {"pk": f"T#{tenant}#J#{job_id}", "sk": f"{ERROR_SK_PREFIX}{number:010d}"}
 
 
-def insert(tenant: str, job: dict[str, Any]) -> None:
+def deferred_key(tenant: str, job_id: str, row: int) -> dict[str, str]:
+    return {"pk": f"T#{tenant}#J#{job_id}", "sk": f"{DEFERRED_SK_PREFIX}{row:012d}"}
+
+
+def range_key(tenant: str, job_id: str, number: int) -> dict[str, str]:
+    return {"pk": f"T#{tenant}#J#{job_id}", "sk": f"RANGE#{number:04d}"}
+
+
+def insert(tenant: str, job: dict[str, Any]) -> bool:
+    """Create the job unless a job with its id exists (a redelivered S3 event, say). True when created."""
+    from botocore.exceptions import ClientError
+
     item = {
         **job_key(tenant, job["id"]),
         "entity": "job",
@@ -38,7 +58,13 @@ def insert(tenant: str, job: dict[str, Any]) -> None:
         "tenant_list": keys.tenant_jobs(tenant),
         "sort_created": keys.sort_value(job["created_at"], job["id"]),
     }
-    call("put_item", TableName=table_name(), Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
+    try:
+        call("put_item", TableName=table_name(), Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def load(tenant: str, job_id: str) -> dict[str, Any] | None:
@@ -133,3 +159,19 @@ def enqueue(tenant: str, job_id: str) -> None:
         _sqs().send_message(QueueUrl=queue, MessageBody=json.dumps({"tenant_id": tenant, "job_id": job_id}))
     except (ClientError, BotoCoreError) as error:
         raise StoreUnavailable("the jobs queue did not take the message") from error
+
+
+def enqueue_import(tenant: str, job_id: str, range_number: int | None = None) -> None:
+    """Ask an import worker to (continue to) run the job, or one byte range of it."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    queue = get_settings().import_queue_url
+    if not queue:
+        raise RuntimeError("IMPORT_QUEUE_URL is not set")
+    message: dict[str, Any] = {"tenant_id": tenant, "job_id": job_id}
+    if range_number is not None:
+        message["range"] = range_number
+    try:
+        _sqs().send_message(QueueUrl=queue, MessageBody=json.dumps(message))
+    except (ClientError, BotoCoreError) as error:
+        raise StoreUnavailable("the import queue did not take the message") from error

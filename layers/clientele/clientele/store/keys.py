@@ -15,6 +15,12 @@ CUSTOMER_SK = "CUSTOMER"
 # (sales orders, credits and SKU mappings can be numerous).
 ADDRESS_SK_PREFIX = "CUSTOMER#ADDR#"
 GUARD_SK = "UNIQUE"
+# SKU mappings: the raw customer_sku after the prefix, so the partition's SKU# range is in
+# customer_sku order (UTF-8 bytes = code points) and a prefix search is begins_with.
+# A pointer item per mapping id holds its customer_sku (delete by id without a scan).
+# "SKU#" sorts before "SKUID#" ("#" < "I"), so the two ranges never mix.
+SKU_SK_PREFIX = "SKU#"
+SKU_ID_SK_PREFIX = "SKUID#"
 COUNTER_CUSTOMER_NUMBER = "customer_number"
 # Sorts below every character a sort value may contain, so "ab" < "ab c" as in plain text.
 SORT_SEPARATOR = "\x00"
@@ -34,6 +40,14 @@ def customer_key(tenant: str, customer_id: str) -> dict[str, str]:
 
 def address_key(tenant: str, customer_id: str, address_id: str) -> dict[str, str]:
     return {"pk": customer_pk(tenant, customer_id), "sk": ADDRESS_SK_PREFIX + address_id}
+
+
+def sku_mapping_key(tenant: str, customer_id: str, customer_sku: str) -> dict[str, str]:
+    return {"pk": customer_pk(tenant, customer_id), "sk": SKU_SK_PREFIX + customer_sku}
+
+
+def sku_pointer_key(tenant: str, customer_id: str, mapping_id: str) -> dict[str, str]:
+    return {"pk": customer_pk(tenant, customer_id), "sk": SKU_ID_SK_PREFIX + mapping_id}
 
 
 def guard_key(tenant: str, field: str, parts: Iterable[str]) -> dict[str, str]:

@@ -99,6 +99,15 @@ class Transaction:
     ) -> None:
         self._add("Delete", tag, {"Key": to_item(key), **_expression(condition, names, values)}, return_old)
 
+    def item_keys(self) -> set[tuple[str, str]]:
+        """The (pk, sk) of every item the actions touch (a transaction may touch an item only once)."""
+        touched = set()
+        for action in self._actions:
+            params = next(iter(action.values()))
+            key = params.get("Key") or params["Item"]
+            touched.add((key["pk"]["S"], key["sk"]["S"]))
+        return touched
+
     def absorb(self, unit: Transaction, prefix: str) -> None:
         """Add another transaction's actions, their tags prefixed (to tell whose action failed)."""
         self._actions.extend(unit._actions)

@@ -1,0 +1,101 @@
+"""Merging an import row into an existing customer (API.md §6: `on_conflict=update`).
+
+The row's non-empty cells replace the customer's values; everything else stays.
+Address cells (`address_*`, `billing_*`) merge into the customer's default
+shipping and billing address; without one, they make a new address that
+becomes that default. The result goes through the same models, guards and
+conditional write as PATCH.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clientele.domain import clock, ids
+from clientele.domain.address_book import MAX_ADDRESSES
+from clientele.domain.addresses import AddressFields, new_address
+from clientele.domain.customer_fields import WRITABLE_FIELDS, CustomerFields, PasswordField
+from clientele.domain.customers import prepare_change
+from clientele.domain.errors import FieldError, ValidationFailed
+from clientele.domain.passwords import hash_password
+from clientele.domain.principal import Principal
+from clientele.domain.validation import validate
+from clientele.store import customers as store
+
+_ROLES = (("address", "default_shipping_address_id"), ("billing_address", "default_billing_address_id"))
+
+
+def _merged_addresses(
+    stored: store.StoredCustomer, body: dict[str, Any], after: dict[str, Any], errors: list[FieldError]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(the address book after the merge, the address items to write)."""
+    book = {address["id"]: address for address in stored.addresses}
+    puts: dict[str, dict[str, Any]] = {}
+    now = clock.now_timestamp()
+    shared = after.get("default_shipping_address_id") == after.get("default_billing_address_id")
+    for name, default_field in _ROLES:
+        cells = body.get(name)
+        if not cells:
+            continue
+        current_id = after.get(default_field)
+        current = book.get(current_id) if current_id else None
+        # One address that is both defaults, with both kinds of cells: billing splits off as its own.
+        split = name == "billing_address" and shared and current_id in puts
+        base = {key: current.get(key) for key in AddressFields.model_fields} if current and not split else {}
+        merged = {key: value for key, value in {**base, **cells}.items() if value is not None}
+        try:
+            fields = validate(AddressFields, merged, at=(name,))
+        except ValidationFailed as failed:
+            errors.extend(failed.errors)
+            continue
+        if current is not None and not split:
+            address = {**current, **fields.model_dump(), "updated_at": now}
+        else:
+            if len(book) >= MAX_ADDRESSES:
+                message = f"a customer has at most {MAX_ADDRESSES} addresses"
+                errors.append(FieldError("address_book_full", message, pointer=f"/{name}"))
+                continue
+            address = new_address(fields, ids.new_id("adr"), stored.customer["id"], now)
+            after[default_field] = address["id"]
+            if name == "address" and not after.get("default_billing_address_id"):
+                after["default_billing_address_id"] = address["id"]
+        if address != book.get(address["id"]):
+            book[address["id"]] = address
+            puts[address["id"]] = address
+    return list(book.values()), list(puts.values())
+
+
+def plan_merge(
+    principal: Principal, stored: store.StoredCustomer, body: dict[str, Any]
+) -> tuple[store.CustomerChange, dict[str, Any]] | None:
+    """The change that merges `body` into the stored customer, or None when it changes nothing.
+
+    Raises ValidationFailed when the merged customer breaks a field rule.
+    """
+    before = stored.customer
+    data = {key: value for key, value in body.items() if key not in {"address", "billing_address"}}
+    if principal.organization_scoped:
+        data.pop("organization_id", None)
+    errors: list[FieldError] = []
+    password = data.pop("password", None)
+    password_hash = None
+    if password is not None:
+        try:
+            password_hash = hash_password(validate(PasswordField, {"password": password}).password)
+        except ValidationFailed as failed:
+            errors.extend(failed.errors)
+    current = {name: before[name] for name in WRITABLE_FIELDS if name in before}
+    after = {**before}
+    try:
+        after.update(validate(CustomerFields, {**current, **data}).model_dump())
+    except ValidationFailed as failed:
+        errors.extend(failed.errors)
+    book, puts = _merged_addresses(stored, body, after, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    if password_hash is not None:
+        after["password_hash"] = password_hash
+    unchanged = all(after.get(name) == before.get(name) for name in WRITABLE_FIELDS)
+    if unchanged and not puts and password_hash is None:
+        return None
+    return prepare_change(principal, before, after, book, address_puts=puts)
