@@ -28,8 +28,8 @@ from clientele.domain.import_rows import (
     row_keys,
 )
 from clientele.domain.imports import TERMINAL, is_import
+from clientele.domain.jobs import acting_principal
 from clientele.domain.key_filters import KeyFilter
-from clientele.domain.principal import Principal
 from clientele.observability import count, logger
 from clientele.store import customers as customer_store
 from clientele.store import import_jobs as checkpoints
@@ -56,16 +56,6 @@ class _JobFailed(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-def _principal(tenant: str, job: dict[str, Any]) -> Principal:
-    scope = job.get("scope") or {}
-    return Principal(
-        tenant_id=tenant,
-        subject=job.get("created_by"),
-        role=scope.get("role"),
-        organization_id=scope.get("organization_id"),
-    )
 
 
 def _column_map(job: dict[str, Any], names: list[str]):
@@ -199,7 +189,7 @@ def _filter_key(tenant: str, job_id: str, range_number: int) -> str:
 
 def _context(tenant: str, job: dict[str, Any], column_map, earlier: KeyFilter | None = None) -> ImportContext:
     return ImportContext(
-        principal=_principal(tenant, job),
+        principal=acting_principal(tenant, job),
         column_map=column_map,
         on_conflict=job["on_conflict"],
         preview=job["mode"] == "preview",

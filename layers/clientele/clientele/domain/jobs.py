@@ -109,7 +109,8 @@ class _Chunk:
     mark: str | None
 
 
-def _principal(tenant: str, job: dict[str, Any]) -> Principal:
+def acting_principal(tenant: str, job: dict[str, Any]) -> Principal:
+    """Whose view of the customers a job acts with: its creator's role and organization."""
     scope = job.get("scope") or {}
     return Principal(
         tenant_id=tenant,
@@ -183,7 +184,7 @@ def run(tenant: str, job_id: str, time_left_ms: Callable[[], int], reserve_ms: i
     job = store.load(tenant, job_id)
     if job is None or job["status"] in TERMINAL:
         return False
-    principal = _principal(tenant, job)
+    principal = acting_principal(tenant, job)
     if job["status"] == "queued":
         changes = {
             "status": "running",

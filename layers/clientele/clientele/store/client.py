@@ -6,6 +6,7 @@ quickly; the client is created once per process and reused (thread-safe).
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -136,3 +137,22 @@ def call(operation: str, **params: Any) -> dict[str, Any]:
         raise
     except BotoCoreError as error:
         raise StoreUnavailable(type(error).__name__) from error
+
+
+def batch_get(request_keys: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """Items by key with BatchGetItem (100 keys per call), strongly consistent; retries unprocessed keys."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(request_keys), 100):
+        request = {
+            table_name(): {"Keys": [to_item(key) for key in request_keys[start : start + 100]], "ConsistentRead": True}
+        }
+        for attempt in range(8):
+            answer = call("batch_get_item", RequestItems=request)
+            found.extend(from_item(item) for item in answer.get("Responses", {}).get(table_name(), []))
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(min(0.05 * 2**attempt, 1.0))
+        else:
+            raise StoreUnavailable("BatchGetItem left keys unprocessed")
+    return found

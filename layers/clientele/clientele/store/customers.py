@@ -7,18 +7,25 @@ attributes and the shape of every transaction.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from clientele.store import keys
-from clientele.store.client import call, dynamodb, from_item, table_name, to_attribute, to_item, without_key_attributes
+from clientele.store.client import (
+    batch_get,
+    call,
+    dynamodb,
+    from_item,
+    table_name,
+    to_attribute,
+    to_item,
+    without_key_attributes,
+)
 from clientele.store.errors import (
     ConditionNotMet,
     ItemChanged,
     LinkedRecordsExist,
-    StoreUnavailable,
     UniqueValueTaken,
 )
 from clientele.store.transactions import Transaction, TransactionCancelled, run_units
@@ -437,39 +444,20 @@ def delete_many(tenant: str, deletions: Sequence[CustomerDeletion]) -> dict[str,
 def load_many(tenant: str, customer_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Customer items (without address books) by id, with BatchGetItem (100 keys per call)."""
     unique = list(dict.fromkeys(customer_ids))
-    items = _batch_get([keys.customer_key(tenant, customer_id) for customer_id in unique])
+    items = batch_get([keys.customer_key(tenant, customer_id) for customer_id in unique])
     return {item["id"]: without_key_attributes(item) for item in items}
-
-
-def _batch_get(request_keys: list[dict[str, str]]) -> list[dict[str, Any]]:
-    """Items by key with BatchGetItem (100 keys per call), strongly consistent; retries unprocessed keys."""
-    found: list[dict[str, Any]] = []
-    for start in range(0, len(request_keys), 100):
-        request = {
-            table_name(): {"Keys": [to_item(key) for key in request_keys[start : start + 100]], "ConsistentRead": True}
-        }
-        for attempt in range(8):
-            answer = call("batch_get_item", RequestItems=request)
-            found.extend(from_item(item) for item in answer.get("Responses", {}).get(table_name(), []))
-            request = answer.get("UnprocessedKeys") or {}
-            if not request:
-                break
-            time.sleep(min(0.05 * 2**attempt, 1.0))
-        else:
-            raise StoreUnavailable("BatchGetItem left keys unprocessed")
-    return found
 
 
 def guard_holders(tenant: str, guards: Sequence[Guard]) -> dict[Guard, str]:
     """Which customer holds each of these unique values (absent: nobody)."""
     by_key = {tuple(guard.key(tenant).values()): guard for guard in guards}
-    items = _batch_get([dict(zip(("pk", "sk"), key, strict=True)) for key in by_key])
+    items = batch_get([dict(zip(("pk", "sk"), key, strict=True)) for key in by_key])
     return {by_key[(item["pk"], item["sk"])]: item["customer_id"] for item in items}
 
 
 def addresses_of(tenant: str, wanted: Sequence[tuple[str, str]]) -> dict[str, dict[str, Any]]:
     """Address items by (customer id, address id), batched."""
-    items = _batch_get([keys.address_key(tenant, customer_id, address_id) for customer_id, address_id in wanted])
+    items = batch_get([keys.address_key(tenant, customer_id, address_id) for customer_id, address_id in wanted])
     return {item["id"]: without_key_attributes(item) for item in items}
 
 

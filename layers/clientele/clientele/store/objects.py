@@ -41,11 +41,12 @@ def s3() -> S3Client:
     return boto3.client("s3", config=config)
 
 
-def _bucket() -> str:
-    bucket = get_settings().import_bucket
-    if not bucket:
+def bucket() -> str:
+    """The import bucket: uploads, drops, reports and jobs' working files."""
+    name = get_settings().import_bucket
+    if not name:
         raise RuntimeError("IMPORT_BUCKET is not set")
-    return bucket
+    return name
 
 
 def report_key(tenant: str, name: str) -> str:
@@ -59,7 +60,7 @@ def put_report(key: str, body: IO[bytes], content_type: str, filename: str) -> N
 
     extra = {"ContentType": content_type, "ContentDisposition": f'attachment; filename="{filename}"'}
     try:
-        s3().upload_fileobj(body, _bucket(), key, ExtraArgs=extra)
+        s3().upload_fileobj(body, bucket(), key, ExtraArgs=extra)
     except (ClientError, BotoCoreError, S3UploadFailedError) as error:
         raise StoreUnavailable(f"S3 upload failed: {type(error).__name__}") from error
 
@@ -69,6 +70,6 @@ def download_link(key: str, expires_in: timedelta) -> Link:
     seconds = int(expires_in.total_seconds())
     expires_at = datetime.now(UTC) + timedelta(seconds=seconds)
     url = s3().generate_presigned_url(
-        "get_object", Params={"Bucket": _bucket(), "Key": key}, ExpiresIn=seconds, HttpMethod="GET"
+        "get_object", Params={"Bucket": bucket(), "Key": key}, ExpiresIn=seconds, HttpMethod="GET"
     )
     return Link(url=url, expires_at=expires_at)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clientele.store import keys
-from clientele.store.client import call, from_item, table_name, to_attribute, to_item
+from clientele.store.client import batch_get, call, from_item, table_name, to_attribute, to_item
 from clientele.store.errors import ConditionNotMet, ItemChanged, StoreUnavailable
 from clientele.store.transactions import Transaction, TransactionCancelled
 
@@ -28,7 +28,6 @@ ENTITY = "sku_mapping"
 POINTER_ENTITY = "sku_mapping_id"
 # The attributes of a mapping as the domain sees it (the item also holds pk, sk and entity).
 MAPPING_ATTRIBUTES = ("id", "customer_id", "customer_sku", "product_id", "created_at", "updated_at")
-_BATCH_GET_KEYS = 100
 
 
 @dataclass(frozen=True)
@@ -124,32 +123,10 @@ def sku_of(tenant: str, customer_id: str, mapping_id: str) -> str | None:
 
 
 def load_many(tenant: str, customer_id: str, skus: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """The customer's mappings of these SKUs by customer_sku (absent SKUs are left out).
-
-    BatchGetItem, 100 keys per call, strongly consistent; unprocessed keys are retried with backoff.
-    """
+    """The customer's mappings of these SKUs by customer_sku (absent SKUs are left out); BatchGetItem."""
     unique = list(dict.fromkeys(skus))
-    found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(unique), _BATCH_GET_KEYS):
-        chunk = unique[start : start + _BATCH_GET_KEYS]
-        request: dict[str, Any] = {
-            table_name(): {
-                "Keys": [to_item(keys.sku_mapping_key(tenant, customer_id, sku)) for sku in chunk],
-                "ConsistentRead": True,
-            }
-        }
-        for attempt in range(8):
-            answer = call("batch_get_item", RequestItems=request)
-            for item in answer.get("Responses", {}).get(table_name(), []):
-                mapping = _mapping(item)
-                found[mapping["customer_sku"]] = mapping
-            request = answer.get("UnprocessedKeys") or {}
-            if not request:
-                break
-            time.sleep(min(0.05 * 2**attempt, 1.0))
-        else:
-            raise StoreUnavailable("BatchGetItem left keys unprocessed")
-    return found
+    items = batch_get([keys.sku_mapping_key(tenant, customer_id, sku) for sku in unique])
+    return {mapping["customer_sku"]: mapping for mapping in map(_attributes, items)}
 
 
 # ---------------------------------------------------------------- transaction units

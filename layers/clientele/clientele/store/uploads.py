@@ -9,20 +9,12 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO
 
-from clientele.config import get_settings
 from clientele.store.errors import StoreError, StoreUnavailable
-from clientele.store.objects import s3
+from clientele.store.objects import bucket, s3
 
 
 class ObjectChanged(StoreError):
     """The object is gone or no longer has the ETag the job started with."""
-
-
-def bucket() -> str:
-    name = get_settings().import_bucket
-    if not name:
-        raise RuntimeError("IMPORT_BUCKET is not set")
-    return name
 
 
 def presigned_put(key: str, expires_in: int) -> str:
