@@ -290,6 +290,8 @@ class Functions:
     def __init__(self, specs: Iterable[FunctionSpec], region: str, layer_dirs: Iterable[Path] = ()) -> None:
         roots = [str(layer_root(directory)) for directory in layer_dirs]
         self.pools = {spec.logical_id: FunctionPool(spec, region, roots) for spec in specs}
+        # Set by stop(): environments still loading are then ended on purpose, not failing.
+        self._stopping = threading.Event()
 
     def invoke(self, function_id: str, event: Any) -> Any:
         return self.pools[function_id].invoke(event)
@@ -302,7 +304,8 @@ class Functions:
             try:
                 self.pools[function_id].warm()
             except Exception as error:  # noqa: BLE001 - a broken function must not stop the others from loading
-                log.error("%s failed to load: %s", function_id, getattr(error, "details", "") or error)
+                if not self._stopping.is_set():
+                    log.error("%s failed to load: %s", function_id, getattr(error, "details", "") or error)
                 failures[function_id] = error
 
         threads = [
@@ -316,6 +319,7 @@ class Functions:
         return failures
 
     def stop(self) -> None:
+        self._stopping.set()
         for pool in self.pools.values():
             pool.stop()
 

@@ -148,7 +148,9 @@ class SqsPoller:
             result = self.invoke(self.source.function_id, event)
         except Exception:
             # The function failed: Lambda leaves the whole batch to come back after the visibility timeout.
-            log.exception("%s failed; the batch stays on %s", self.source.function_id, self.source.queue_id)
+            # While the runner stops, its environments are ended on purpose: nothing to report then.
+            if not self._stopping.is_set():
+                log.exception("%s failed; the batch stays on %s", self.source.function_id, self.source.queue_id)
             return len(messages)
         failed = failed_message_ids(result, batch_ids) if self.source.report_batch_item_failures else set()
         done = [message for message in messages if message["MessageId"] not in failed]

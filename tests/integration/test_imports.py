@@ -590,3 +590,18 @@ def test_ranges_run_in_any_order_give_the_same_result(aws, api, stored, monkeypa
 def _etag(aws, api, job) -> str:
     head = aws.clients.s3.head_object(Bucket=aws.resources.bucket, Key=f"uploads/{api.tenant}/{job['id']}.csv")
     return head["ETag"].strip('"')
+
+
+def test_a_row_refused_at_commit_fails_alone_and_the_chunk_commits_without_it(aws, api, monkeypatch):
+    from clientele.domain import import_rows
+
+    holder = api.created({"name": "Holder", "code": "TAKEN"})
+    # A stale read: the planner believes every value is free, so the transaction meets the taken code.
+    monkeypatch.setattr(import_rows.customer_store, "guard_holders", lambda _tenant, _guards: {})
+    data = HEADER + "FREE1,One,,,,\r\nTAKEN,Two,,,,\r\nFREE2,Three,,,,\r\n"
+    job = imported(aws, api, data.encode(), on_conflict="error")
+
+    assert job["counts"] == {"rows": 3, "created": 2, "updated": 0, "skipped": 0, "failed": 1}
+    [error] = job["errors_sample"]
+    assert error["row"] == 2 and error["code"] == "conflict" and holder["id"] in error["message"]
+    assert sorted(c["code"] for c in api.walk()) == ["FREE1", "FREE2", "TAKEN"]
