@@ -1,9 +1,11 @@
-"""Merging an import row into an existing customer (API.md §6: `on_conflict=update`).
+"""A merge patch of a customer together with its default addresses.
 
-The row's non-empty cells replace the customer's values; everything else stays.
-Address cells (`address_*`, `billing_*`) merge into the customer's default
-shipping and billing address; without one, they make a new address that
-becomes that default. The result goes through the same models, guards and
+Used by imports (API.md §6, `on_conflict=update`: a row's non-empty cells) and
+by the vendor routes whose bodies carry address fields (002's BillingAddress,
+001's address keys). The patch merges into the writable fields (RFC 7396:
+null clears); `address` / `billing_address` merge into the customer's default
+shipping / billing address, and without one make a new address that becomes
+that default. The result goes through the same models, guards and
 conditional write as PATCH.
 """
 
@@ -11,12 +13,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from clientele.domain import clock, ids
+from clientele.domain import clock, ids, merge_patch
 from clientele.domain.address_book import MAX_ADDRESSES
 from clientele.domain.addresses import AddressFields, new_address
 from clientele.domain.customer_fields import WRITABLE_FIELDS, CustomerFields, PasswordField
-from clientele.domain.customers import prepare_change
-from clientele.domain.errors import FieldError, ValidationFailed
+from clientele.domain.customers import (
+    CustomerView,
+    apply_change,
+    check_precondition,
+    load_visible,
+    prepare_change,
+    view_of,
+)
+from clientele.domain.errors import FieldError, PreconditionRequired, ValidationFailed
+from clientele.domain.etags import IfMatch
 from clientele.domain.passwords import hash_password
 from clientele.domain.principal import Principal
 from clientele.domain.validation import validate
@@ -26,7 +36,11 @@ _ROLES = (("address", "default_shipping_address_id"), ("billing_address", "defau
 
 
 def _merged_addresses(
-    stored: store.StoredCustomer, body: dict[str, Any], after: dict[str, Any], errors: list[FieldError]
+    stored: store.StoredCustomer,
+    body: dict[str, Any],
+    after: dict[str, Any],
+    errors: list[FieldError],
+    new_address_defaults: dict[str, Any],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(the address book after the merge, the address items to write)."""
     book = {address["id"]: address for address in stored.addresses}
@@ -41,8 +55,12 @@ def _merged_addresses(
         current = book.get(current_id) if current_id else None
         # One address that is both defaults, with both kinds of cells: billing splits off as its own.
         split = name == "billing_address" and shared and current_id in puts
-        base = {key: current.get(key) for key in AddressFields.model_fields} if current and not split else {}
-        merged = {key: value for key, value in {**base, **cells}.items() if value is not None}
+        base = (
+            {key: current.get(key) for key in AddressFields.model_fields}
+            if current and not split
+            else dict(new_address_defaults)
+        )
+        merged = merge_patch.apply({key: value for key, value in base.items() if value is not None}, cells)
         try:
             fields = validate(AddressFields, merged, at=(name,))
         except ValidationFailed as failed:
@@ -66,9 +84,13 @@ def _merged_addresses(
 
 
 def plan_merge(
-    principal: Principal, stored: store.StoredCustomer, body: dict[str, Any]
+    principal: Principal,
+    stored: store.StoredCustomer,
+    body: dict[str, Any],
+    new_address_defaults: dict[str, Any] | None = None,
 ) -> tuple[store.CustomerChange, dict[str, Any]] | None:
-    """The change that merges `body` into the stored customer, or None when it changes nothing.
+    """The change that merges `body` (a merge patch with `address` / `billing_address` objects) into
+    the stored customer, or None when it changes nothing.
 
     Raises ValidationFailed when the merged customer breaks a field rule.
     """
@@ -77,6 +99,7 @@ def plan_merge(
     if principal.organization_scoped:
         data.pop("organization_id", None)
     errors: list[FieldError] = []
+    password_changes = "password" in data
     password = data.pop("password", None)
     password_hash = None
     if password is not None:
@@ -87,15 +110,39 @@ def plan_merge(
     current = {name: before[name] for name in WRITABLE_FIELDS if name in before}
     after = {**before}
     try:
-        after.update(validate(CustomerFields, {**current, **data}).model_dump())
+        after.update(validate(CustomerFields, merge_patch.apply(current, data)).model_dump())
     except ValidationFailed as failed:
         errors.extend(failed.errors)
-    book, puts = _merged_addresses(stored, body, after, errors)
+    book, puts = _merged_addresses(stored, body, after, errors, new_address_defaults or {})
     if errors:
         raise ValidationFailed(errors)
-    if password_hash is not None:
+    if password_changes:
         after["password_hash"] = password_hash
     unchanged = all(after.get(name) == before.get(name) for name in WRITABLE_FIELDS)
-    if unchanged and not puts and password_hash is None:
+    if unchanged and not puts and after.get("password_hash") == before.get("password_hash"):
         return None
     return prepare_change(principal, before, after, book, address_puts=puts)
+
+
+def patch_customer(
+    principal: Principal,
+    customer_id: str,
+    body: dict[str, Any],
+    if_match: IfMatch | None,
+    *,
+    if_match_required: bool,
+    new_address_defaults: dict[str, Any] | None = None,
+) -> CustomerView:
+    """PATCH with addresses: merge `body` into the customer (and its default addresses), conditionally."""
+    stored = load_visible(principal, customer_id)
+    if if_match_required and if_match is None:
+        raise PreconditionRequired("this write needs an If-Match header with the customer's ETag")
+    check_precondition(stored, if_match, required=False)
+    planned = plan_merge(principal, stored, body, new_address_defaults)
+    if planned is None:
+        return view_of(stored.customer, stored.addresses)
+    change, saved = planned
+    apply_change(principal, change, saved)
+    addresses = {address["id"]: address for address in stored.addresses}
+    addresses.update({put.attributes["id"]: put.attributes for put in change.address_puts})
+    return view_of(saved, list(addresses.values()))

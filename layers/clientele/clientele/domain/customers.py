@@ -399,7 +399,7 @@ def commit(
         address_puts=address_puts,
         address_deletes=address_deletes,
     )
-    _apply(principal, change, saved)
+    apply_change(principal, change, saved)
     return saved
 
 
@@ -451,7 +451,8 @@ def archive_state(before: dict[str, Any], archived: bool) -> dict[str, Any]:
     return {**before, "archived": archived, "archived_at": clock.now_timestamp() if archived else None}
 
 
-def _apply(principal: Principal, change: store.CustomerChange, after: dict[str, Any]) -> None:
+def apply_change(principal: Principal, change: store.CustomerChange, after: dict[str, Any]) -> None:
+    """Commit a prepared change; lost conditions become the API's errors (404, 412, 409)."""
     try:
         store.update(principal.tenant_id, change)
     except UniqueValueTaken as taken:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -17,6 +18,7 @@ from clientele.observability import flush_metrics, logger, traced
 from clientele.store.errors import StoreUnavailable
 
 MAX_HEADER_BYTES = 10 * 1024
+ProblemRenderer = Callable[[ClienteleError, str, str], Response]
 _CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
@@ -77,7 +79,7 @@ def _writes_switch(app: ClienteleResolver, next_middleware: NextMiddleware) -> R
     return next_middleware(app)
 
 
-def make_resolver(*, writes: bool = False) -> ClienteleResolver:
+def make_resolver(*, writes: bool = False, problems: ProblemRenderer = problem_response) -> ClienteleResolver:
     """The resolver of one function; `writes=True` for routes that change data (503 while writes are off).
 
     Powertools validates typed query and path parameters (422 naming the
@@ -85,11 +87,12 @@ def make_resolver(*, writes: bool = False) -> ClienteleResolver:
     JSON body turn Powertools' body validation off and declare the body model
     only for the document: the strict parser (clientele.http.body) and the
     domain validate it, since Powertools' JSON parsing accepts what API.md §12 forbids.
+    `problems` renders errors: the canonical problem details, or a vendor route's own shapes.
     """
     app = ClienteleResolver(enable_validation=True)
 
     def problem_for(error: ClienteleError) -> Response:
-        return problem_response(error, app.current_event.path, app.request_id)
+        return problems(error, app.current_event.path, app.request_id)
 
     @app.exception_handler(ClienteleError)
     def clientele_error(error: ClienteleError) -> Response:
