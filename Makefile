@@ -77,5 +77,5 @@ lock: venv ## Re-pin requirements/constraints.txt from the current .venv
 clean: ## Remove virtual environments and build output
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache
 
-openapi: venv ## Write the OpenAPI document (layers/clientele/clientele/http/openapi.json) from the code
+openapi: venv ## Write the OpenAPI documents (layers/clientele/clientele/http/openapi.json, openapi-compat.json) from the code
 	$(BIN)/python -m localdev.openapi

@@ -261,7 +261,7 @@ def comparable(stored, api) -> list[dict]:
     (ids, numbers, timestamps), grouped by customer code."""
     volatile = {"id", "number", "customer_id", "created_at", "updated_at", "created_by", "updated_by", "pk", "sk"}
     volatile |= {"sort_name", "sort_code", "sort_created", "sort_updated", "postal_sort", "address_ids"}
-    volatile |= {"default_shipping_address_id", "default_billing_address_id", "unique_values"}
+    volatile |= {"default_shipping_address_id", "default_billing_address_id", "unique_values", "lookup_key"}
     volatile |= {"tenant_id", "tenant_list", "org_list", "postal_key"}  # they name the tenant
     customers: dict[str, dict] = {}
     addresses: dict[str, list] = {}

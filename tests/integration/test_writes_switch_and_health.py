@@ -77,6 +77,17 @@ def test_openapi_document_is_served_without_auth(api):
     assert reply.raw["body"] == DOCUMENT.read_text()
 
 
+def test_openapi_compat_document_is_served_without_auth(api):
+    from localdev.openapi import COMPAT_DOCUMENT
+
+    reply = api.call("openapi_compat_document")
+
+    assert reply.status == 200
+    assert reply.header("Content-Type") == "application/json"
+    assert reply.raw["body"] == COMPAT_DOCUMENT.read_text()
+    assert "/api/p/v1.0/customers/search" in reply.body["paths"]
+
+
 def test_docs_are_swagger_ui_that_works_offline(api):
     reply = api.call("api_docs")
 

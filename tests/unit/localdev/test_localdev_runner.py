@@ -110,8 +110,9 @@ def test_concurrent_requests_run_concurrently(runner: LocalRunner) -> None:
         responses = list(pool.map(lambda url: requests.get(url, timeout=10), urls))
     elapsed = time.monotonic() - started
     assert [response.status_code for response in responses] == [200] * 8
-    # Each takes 0.3 s; serialised they would need 2.4 s.
-    assert elapsed < 1.5
+    # Each takes 0.3 s: served one after another they need at least 2.4 s. (Overlapped they take
+    # about 0.4 s, but a loaded 2-core CI machine can stretch that, so the bound is the serial one.)
+    assert elapsed < 2.3
     ids = {response.json()["instance_request"] for response in responses}
     assert len(ids) == 8
 

@@ -21,6 +21,7 @@ from clientele.domain.customers import (
     CustomerView,
     apply_change,
     check_precondition,
+    full_name,
     load_visible,
     prepare_change,
     view_of,
@@ -83,19 +84,36 @@ def _merged_addresses(
     return list(book.values()), list(puts.values())
 
 
+def _renamed(data: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
+    """The patch with `name` "first last" of the merged names, when it changes either of them."""
+    first = data.get("first_name", before.get("first_name"))
+    last = data.get("last_name", before.get("last_name"))
+    if (first, last) == (before.get("first_name"), before.get("last_name")):
+        return data
+    name = full_name(first, last)
+    return {**data, "name": name} if name else data
+
+
 def plan_merge(
     principal: Principal,
     stored: store.StoredCustomer,
     body: dict[str, Any],
     new_address_defaults: dict[str, Any] | None = None,
+    *,
+    name_from_parts: bool = False,
 ) -> tuple[store.CustomerChange, dict[str, Any]] | None:
     """The change that merges `body` (a merge patch with `address` / `billing_address` objects) into
     the stored customer, or None when it changes nothing.
+
+    `name_from_parts` (vendors 000 and 001): a patch that changes first_name or last_name renames
+    the customer "first last".
 
     Raises ValidationFailed when the merged customer breaks a field rule.
     """
     before = stored.customer
     data = {key: value for key, value in body.items() if key not in {"address", "billing_address"}}
+    if name_from_parts:
+        data = _renamed(data, before)
     if principal.organization_scoped:
         data.pop("organization_id", None)
     errors: list[FieldError] = []
@@ -132,13 +150,32 @@ def patch_customer(
     *,
     if_match_required: bool,
     new_address_defaults: dict[str, Any] | None = None,
+    name_from_parts: bool = False,
 ) -> CustomerView:
-    """PATCH with addresses: merge `body` into the customer (and its default addresses), conditionally."""
+    """PATCH with addresses: merge `body` into the customer (and its default addresses), conditionally.
+
+    One Query and one write (ARCHITECTURE.md §2). See plan_merge for the options.
+    """
     stored = load_visible(principal, customer_id)
     if if_match_required and if_match is None:
         raise PreconditionRequired("this write needs an If-Match header with the customer's ETag")
     check_precondition(stored, if_match, required=False)
-    planned = plan_merge(principal, stored, body, new_address_defaults)
+    return merge_stored(
+        principal, stored, body, new_address_defaults=new_address_defaults, name_from_parts=name_from_parts
+    )
+
+
+def merge_stored(
+    principal: Principal,
+    stored: store.StoredCustomer,
+    body: dict[str, Any],
+    *,
+    new_address_defaults: dict[str, Any] | None = None,
+    name_from_parts: bool = False,
+) -> CustomerView:
+    """Merge `body` into a customer already read (and its precondition checked): one conditional write,
+    none when nothing changes."""
+    planned = plan_merge(principal, stored, body, new_address_defaults, name_from_parts=name_from_parts)
     if planned is None:
         return view_of(stored.customer, stored.addresses)
     change, saved = planned

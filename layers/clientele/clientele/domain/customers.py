@@ -122,15 +122,22 @@ def view_of(customer: dict[str, Any], addresses: list[dict[str, Any]]) -> Custom
     return CustomerView(customer_view(customer, addresses, get_settings().default_currency))
 
 
+def full_name(first: Any, last: Any) -> str | None:
+    """ "first last" of the non-blank parts; None when there are none (or a part isn't a string,
+    which the model then refuses)."""
+    parts = (first, last)
+    if not all(part is None or isinstance(part, str) for part in parts):
+        return None
+    return " ".join(part.strip() for part in parts if part and part.strip()) or None
+
+
 def _derive_name(data: dict[str, Any]) -> None:
     """On create, a missing name is "first last" when either is given."""
     if "name" in data:
         return
-    parts = [data.get(part) for part in ("first_name", "last_name")]
-    if all(part is None or isinstance(part, str) for part in parts):
-        joined = " ".join(part.strip() for part in parts if part and part.strip())
-        if joined:
-            data["name"] = joined
+    joined = full_name(data.get("first_name"), data.get("last_name"))
+    if joined:
+        data["name"] = joined
 
 
 def _nested_read_only(data: dict[str, Any], name: str) -> list[FieldError]:
@@ -218,10 +225,16 @@ class NewCustomer:
         ]
 
 
-def plan_creation(principal: Principal, body: dict[str, Any]) -> NewCustomer:
-    """Validate a create body (POST /v1/customers, or an import row) into the customer it creates."""
+def plan_creation(principal: Principal, body: dict[str, Any], also_required: Iterable[str] = ()) -> NewCustomer:
+    """Validate a create body (POST /v1/customers, or an import row) into the customer it creates.
+
+    `also_required`: fields a vendor route requires that the canonical API defaults (e.g. 002's Type).
+    """
     data = dict(body)
-    errors = _pop_read_only(data, READ_ONLY_FIELDS)
+    errors = [
+        FieldError("required", "is required", pointer=pointer([name])) for name in also_required if name not in data
+    ]
+    errors += _pop_read_only(data, READ_ONLY_FIELDS)
     errors += _pop_read_only(data, DEFAULT_ADDRESS_FIELDS, "can only be set on PATCH or PUT")
     errors += _nested_read_only(data, "address") + _nested_read_only(data, "billing_address")
     if principal.organization_scoped:
@@ -258,8 +271,8 @@ def plan_creation(principal: Principal, body: dict[str, Any]) -> NewCustomer:
     return NewCustomer(customer, address_items, guards)
 
 
-def create(principal: Principal, body: dict[str, Any]) -> CustomerView:
-    new = plan_creation(principal, body)
+def create(principal: Principal, body: dict[str, Any], also_required: Iterable[str] = ()) -> CustomerView:
+    new = plan_creation(principal, body, also_required)
     number = store.next_customer_number(principal.tenant_id)
     try:
         new.unit(principal.tenant_id, number).execute()
@@ -467,12 +480,15 @@ def apply_change(principal: Principal, change: store.CustomerChange, after: dict
     count("CustomersUpdated")
 
 
-def delete(principal: Principal, customer_id: str, if_match: IfMatch | None) -> None:
-    """Hard delete of the customer and its address book; releases its unique values."""
-    if if_match is None:
+def delete(principal: Principal, customer_id: str, if_match: IfMatch | None, *, required: bool = True) -> None:
+    """Hard delete of the customer and its address book; releases its unique values.
+
+    `required=False` (vendor routes whose clients send no If-Match) honours If-Match only when sent.
+    """
+    if if_match is None and required:
         raise PreconditionRequired("DELETE needs an If-Match header with the customer's ETag")
     stored = load_visible(principal, customer_id)
-    check_precondition(stored, if_match, required=True)
+    check_precondition(stored, if_match, required=required)
     customer = stored.customer
     try:
         store.delete(

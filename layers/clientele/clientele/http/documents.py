@@ -11,9 +11,19 @@ JSON = "application/json"
 
 
 @cache
+def _committed(name: str) -> str:
+    """A document `make openapi` wrote next to this module (and that is committed)."""
+    return resources.files("clientele.http").joinpath(name).read_text(encoding="utf-8")
+
+
 def openapi_document() -> str:
-    """openapi.json, written by `make openapi` next to this module and committed."""
-    return resources.files("clientele.http").joinpath("openapi.json").read_text(encoding="utf-8")
+    """The canonical API's document, openapi.json."""
+    return _committed("openapi.json")
+
+
+def openapi_compat_document() -> str:
+    """The vendor-compatible routes' document, openapi-compat.json (COMPAT.md)."""
+    return _committed("openapi-compat.json")
 
 
 @cache
@@ -28,10 +38,10 @@ def _swagger_page() -> str:
     return generate_swagger_html(openapi_document(), script, stylesheet, "", None)
 
 
-def openapi_response() -> Response:
-    return Response(
-        status_code=200, content_type=JSON, body=openapi_document(), headers={"Cache-Control": "public, max-age=300"}
-    )
+def openapi_response(document: str | None = None) -> Response:
+    """The canonical document, or `document` (the compat one)."""
+    body = openapi_document() if document is None else document
+    return Response(status_code=200, content_type=JSON, body=body, headers={"Cache-Control": "public, max-age=300"})
 
 
 def docs_response() -> Response:

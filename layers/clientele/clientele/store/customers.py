@@ -133,6 +133,30 @@ def load(tenant: str, customer_id: str) -> StoredCustomer | None:
     return StoredCustomer(customer=without_key_attributes(customer), addresses=addresses)
 
 
+def customer_id_for_number(tenant: str, number: int) -> str | None:
+    """The id of the tenant's customer with this number, or None: one Query on the `lookup` index.
+
+    Global secondary indexes are eventually consistent: a customer created a moment ago may not
+    be found yet (typically for well under a second), and one deleted a moment ago may still be.
+    Callers read the customer itself afterwards (strongly consistent), so a stale hit is a miss.
+    """
+    answer = call(
+        "query",
+        TableName=table_name(),
+        IndexName="lookup",
+        KeyConditionExpression="lookup_key = :key AND lookup_sort = :sort",
+        ExpressionAttributeValues={
+            ":key": to_attribute(keys.customer_number_lookup(tenant, number)),
+            ":sort": to_attribute(keys.NUMBER_LOOKUP_SORT),
+        },
+        ProjectionExpression="#id",
+        ExpressionAttributeNames={"#id": "id"},
+        Limit=1,
+    )
+    items = answer.get("Items", [])
+    return from_item(items[0])["id"] if items else None
+
+
 def ping() -> bool:
     """One cheap read: does the table answer?"""
     from botocore.exceptions import BotoCoreError, ClientError
@@ -234,6 +258,10 @@ def insert_unit(
         **customer,
         **_index_attributes(tenant, customer_id, indexes),
     }
+    if customer.get("number") is not None:
+        # Updates never SET or REMOVE these (a customer's number never changes), so they stay.
+        item["lookup_key"] = keys.customer_number_lookup(tenant, customer["number"])
+        item["lookup_sort"] = keys.NUMBER_LOOKUP_SORT
     unit.put(item, tag="customer", condition="attribute_not_exists(pk)")
     for guard in guards:
         _put_guard(unit, tenant, guard, customer_id, customer["created_at"])

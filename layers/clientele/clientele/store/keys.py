@@ -22,6 +22,9 @@ GUARD_SK = "UNIQUE"
 SKU_SK_PREFIX = "SKU#"
 SKU_ID_SK_PREFIX = "SKUID#"
 COUNTER_CUSTOMER_NUMBER = "customer_number"
+# The `lookup` index holds overloaded exact-match lookups: a lookup_key names what is looked up,
+# lookup_sort the kind of item it finds. A customer item carries its number's lookup.
+NUMBER_LOOKUP_SORT = "CUSTOMER"
 # Sorts below every character a sort value may contain, so "ab" < "ab c" as in plain text.
 SORT_SEPARATOR = "\x00"
 
@@ -57,6 +60,11 @@ def guard_key(tenant: str, field: str, parts: Iterable[str]) -> dict[str, str]:
 
 def counter_key(tenant: str, counter: str) -> dict[str, str]:
     return {"pk": f"T#{tenant}#COUNTER", "sk": counter}
+
+
+def customer_number_lookup(tenant: str, number: int) -> str:
+    """lookup_key of the customer with this per-tenant number (with lookup_sort NUMBER_LOOKUP_SORT)."""
+    return f"T#{tenant}#NUMBER#{number}"
 
 
 # Archived customers live in partitions of their own, so the default list (archived
