@@ -20,6 +20,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Iterable, Mapping, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -226,6 +227,7 @@ class _Worker:
 
 
 _COLD_START_LIMIT_S = 60.0
+_WARM_AT_ONCE = max(2, os.cpu_count() or 2)
 _TIMEOUT_GRACE_S = 1.0
 
 
@@ -297,10 +299,16 @@ class Functions:
         return self.pools[function_id].invoke(event)
 
     def warm(self, function_ids: Iterable[str] | None = None) -> dict[str, BaseException]:
-        """Start one environment of each function, in parallel; returns the failures (also logged)."""
+        """Start one environment of each function, a few at a time; returns the failures (also logged).
+
+        A few at a time: dozens of interpreters importing at once would starve the requests that
+        arrive meanwhile (on a 2-core machine, past their timeout).
+        """
         failures: dict[str, BaseException] = {}
 
         def warm_one(function_id: str) -> None:
+            if self._stopping.is_set():
+                return
             try:
                 self.pools[function_id].warm()
             except Exception as error:  # noqa: BLE001 - a broken function must not stop the others from loading
@@ -308,14 +316,9 @@ class Functions:
                     log.error("%s failed to load: %s", function_id, getattr(error, "details", "") or error)
                 failures[function_id] = error
 
-        threads = [
-            threading.Thread(target=warm_one, args=(function_id,), daemon=True)
-            for function_id in (function_ids if function_ids is not None else self.pools)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        chosen = list(function_ids if function_ids is not None else self.pools)
+        with ThreadPoolExecutor(max_workers=_WARM_AT_ONCE, thread_name_prefix="warm") as pool:
+            list(pool.map(warm_one, chosen))
         return failures
 
     def stop(self) -> None:
