@@ -3,30 +3,15 @@ seen through every API."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 
 import requests
 
+from tests.e2e.concurrency import race
+
 
 def _tenant() -> str:
     return f"e2e-compat-{uuid.uuid4().hex[:10]}"
-
-
-def _race(count: int, call) -> list:
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(index: int) -> None:
-        barrier.wait()
-        results[index] = call(index)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 ALVYS = "/api/p/v1.0/customers"
@@ -70,7 +55,7 @@ def test_002_concurrent_patches_with_one_etag_one_wins_the_rest_412(runner):
     ).json()
     url = f"{runner.url}{ALVYS}/{created['Id']}"
 
-    statuses = _race(
+    statuses = race(
         4,
         lambda i: (
             requests.patch(

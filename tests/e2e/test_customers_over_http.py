@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import threading
 import uuid
 from collections import Counter
 from pathlib import Path
 
 import requests
+
+from tests.e2e.concurrency import race
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,7 +58,7 @@ def test_two_concurrent_patches_with_one_etag_one_wins_one_gets_412(runner):
     etag = created["etag"]
 
     for round_number in range(10):
-        statuses = _race(
+        statuses = race(
             2,
             lambda i, r=round_number, e=etag: (
                 requests.patch(
@@ -72,26 +73,9 @@ def test_two_concurrent_patches_with_one_etag_one_wins_one_gets_412(runner):
         etag = current.headers["ETag"]
 
 
-def _race(count: int, call):
-    """Run `call(i)` for i in range(count) on threads released at the same instant; their results."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(index: int) -> None:
-        barrier.wait()
-        results[index] = call(index)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def test_five_concurrent_creates_of_one_code_one_201_four_409_naming_the_winner(runner):
     token = runner.token(tenant=_tenant())
-    replies = _race(5, lambda i: _create(runner, token, {"name": f"Racer {i}", "code": "RACE-1"}))
+    replies = race(5, lambda i: _create(runner, token, {"name": f"Racer {i}", "code": "RACE-1"}))
 
     assert Counter(reply.status_code for reply in replies) == {201: 1, 409: 4}
     [winner] = [reply.json() for reply in replies if reply.status_code == 201]
@@ -213,7 +197,7 @@ def test_concurrent_address_adds_without_if_match_all_land(runner):
     customer = _create(runner, token, {"name": "Busy Dock"}).json()
     url = f"{runner.url}/v1/customers/{customer['id']}/addresses"
 
-    distinct = _race(
+    distinct = race(
         4,
         lambda i: (
             requests.post(
@@ -221,7 +205,7 @@ def test_concurrent_address_adds_without_if_match_all_land(runner):
             ).status_code
         ),
     )
-    same = _race(
+    same = race(
         3,
         lambda i: (
             requests.post(
