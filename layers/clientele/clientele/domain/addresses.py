@@ -33,7 +33,7 @@ ADDRESS_FIELDS = (
 class AddressFields(BaseModel):
     """The writable fields of an address (line1 and country required)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, cache_strings=False)  # see CustomerFields
 
     label: text(64) | None = None
     first_name: text(100) | None = None

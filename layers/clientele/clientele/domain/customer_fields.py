@@ -26,7 +26,9 @@ Id64 = text(64)
 class CustomerFields(BaseModel):
     """Every writable field (API.md §2) with its default: what PUT replaces and PATCH merges into."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # cache_strings off: pydantic's string cache keeps up to 16,384 validated values alive, which
+    # made an import's memory grow with the file (1.18x from 10,000 to 100,000 rows; flat without).
+    model_config = ConfigDict(extra="forbid", strict=True, cache_strings=False)
 
     code: CustomerCode | None = None
     external_id: text(100, trimmed=True) | None = None
