@@ -1,8 +1,9 @@
-"""Property-based tests of the whole canonical API (schemathesis) against the local runner.
+"""Property-based tests of the whole API (schemathesis) against the local runner.
 
-Schemathesis reads /openapi.json and sends generated requests, valid and
-invalid, to every operation: none may answer a server error (5xx), and every
-answer must match the document's schema for its status.
+Schemathesis reads /openapi.json (the canonical routes) and /openapi-compat.json
+(the vendor routes) and sends generated requests, valid and invalid, to every
+operation: none may answer a server error (5xx), and every answer must match
+the document's schema for its status.
 """
 
 from __future__ import annotations
@@ -12,20 +13,23 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def _schemathesis() -> str:
     found = Path(sys.executable).with_name("st")
     return str(found) if found.exists() else shutil.which("st") or "st"
 
 
-def test_no_server_errors_and_no_answer_outside_the_schema(runner, tmp_path):
-    token = runner.token(tenant="schemathesis")
+@pytest.mark.parametrize("document", ["openapi.json", "openapi-compat.json"])
+def test_no_server_errors_and_no_answer_outside_the_schema(runner, tmp_path, document):
+    token = runner.token(tenant=f"schemathesis-{document.split('.')[0]}")
 
     result = subprocess.run(
         [
             _schemathesis(),
             "run",
-            f"{runner.url}/openapi.json",
+            f"{runner.url}/{document}",
             "--header",
             f"Authorization: Bearer {token}",
             "--checks",
