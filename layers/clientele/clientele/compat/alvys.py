@@ -41,11 +41,13 @@ FIELDS = {
     "ExternalId": "external_id",
 }
 JSON = "application/json"
-_SEARCH_FIELDS = {"Name": "name", "CompanyNumber": "code", "ExternalId": "external_id", "Status": "status"}
+_SEARCH_FIELDS = {vendor: FIELDS[vendor] for vendor in ("Name", "CompanyNumber", "ExternalId", "Status")}
 _PAGING_FIELDS = {"Page": "page", "PageSize": "page_size"}
 ADDRESS_FIELDS = {"Street": "line1", "City": "city", "State": "state", "Zip": "postal_code"}
 _CANONICAL_NAMES = {canonical: vendor for vendor, canonical in {**FIELDS, **_PAGING_FIELDS}.items()}
 _ADDRESS_NAMES = {canonical: vendor for vendor, canonical in ADDRESS_FIELDS.items()}
+_TYPE_WORDS = {canonical: vendor for vendor, canonical in TYPES.items()}
+_STATUS_WORDS = {canonical: vendor for vendor, canonical in STATUSES.items()}
 _CONFLICT_FIELDS = {"code": "CompanyNumber", "external_id": "ExternalId", "name_postal_code": "Name"}
 
 
@@ -137,8 +139,8 @@ def customer_response(view: dict[str, Any], *, with_etag: bool) -> dict[str, Any
         {
             "Name": view["name"],
             "CompanyNumber": view.get("code"),
-            "Type": {canonical: vendor for vendor, canonical in TYPES.items()}[view["type"]],
-            "Status": {canonical: vendor for vendor, canonical in STATUSES.items()}[view["status"]],
+            "Type": _TYPE_WORDS[view["type"]],
+            "Status": _STATUS_WORDS[view["status"]],
             "BillingAddress": {vendor: billing.get(canonical) for vendor, canonical in ADDRESS_FIELDS.items()}
             if billing
             else None,
