@@ -43,7 +43,7 @@ def main() -> dict[str, int]:
             "archive": lambda: api.archive(seed["id"]),
             "archive (already archived)": lambda: api.archive(seed["id"]),
             "delete": lambda: api.delete(seed["id"], "*"),
-            "health": lambda: api.call("health"),
+            "health": lambda: api.call("operations/health"),
         }
         for name, operation in operations.items():
             with counted_dynamodb_calls() as calls:

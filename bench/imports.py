@@ -49,7 +49,7 @@ def _batched(aws, api, data: bytes) -> tuple[int, float, dict[str, Any]]:
         started = time.perf_counter()
         run_import_worker(aws, max_messages=1_000)
         elapsed = time.perf_counter() - started
-    [job] = api.call("list_jobs").body["data"]
+    [job] = api.call("jobs/list").body["data"]
     return len(calls), elapsed, job
 
 
@@ -57,11 +57,11 @@ def _naive(api, data: bytes) -> tuple[int, float, int]:
     """Same parsing, then one create (its own transaction) per row."""
     import io
 
-    from clientele.domain import customers
-    from clientele.domain.csv_records import read_header, read_records
-    from clientele.domain.errors import ClienteleError
-    from clientele.domain.import_columns import customer_body, map_customer_header
-    from clientele.domain.principal import Principal
+    from clientele.domain.csvio.records import read_header, read_records
+    from clientele.domain.customers import service as customers
+    from clientele.domain.imports.columns import customer_body, map_customer_header
+    from clientele.domain.kernel.errors import ClienteleError
+    from clientele.domain.kernel.principal import Principal
 
     caller = Principal(tenant_id=api.tenant, subject="bench", role="admin", organization_id=None)
     stream = io.BytesIO(data)
@@ -120,7 +120,7 @@ def side_by_side() -> None:
 @contextmanager
 def _without_dynamodb():
     """Stub every DynamoDB request the worker makes (built, then dropped), and keep the job in memory."""
-    from clientele.store import client, transactions
+    from clientele.store.kernel import client, transactions
 
     jobs: dict[str, dict[str, Any]] = {}
 
@@ -146,8 +146,8 @@ def _without_dynamodb():
 
 def _peak_memory(rows: int) -> tuple[float, float]:
     """(peak MiB, seconds) of one worker run over a file of `rows` rows read from disk."""
-    from clientele.domain import import_runs
-    from clientele.store import uploads
+    from clientele.domain.imports import runs as import_runs
+    from clientele.store.imports import uploads
 
     with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as handle:
         handle.write(csv_rows(rows, "M"))

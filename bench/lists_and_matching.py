@@ -21,8 +21,8 @@ STREETS = ("George Street", "Pitt Street", "Market Street", "King Street", "Quee
 
 
 def _seed(api) -> None:
-    from clientele.domain import customers
-    from clientele.domain.principal import Principal
+    from clientele.domain.customers import service as customers
+    from clientele.domain.kernel.principal import Principal
 
     caller = Principal(tenant_id=api.tenant, subject="bench", role="admin", organization_id=None)
     started = time.perf_counter()
@@ -41,7 +41,7 @@ def _seed(api) -> None:
 
 
 def _page_figures(api, **query: Any) -> tuple[int, int, int, int, float]:
-    from clientele.store.client import dynamodb
+    from clientele.store.kernel.client import dynamodb
 
     reads = {"calls": 0, "scanned": 0, "matched": 0}
 
@@ -84,7 +84,7 @@ def main() -> None:
                 "name": f"Customer {number:05d}",
             }
             started = time.perf_counter()
-            reply = api.call("match_customers", body=body)
+            reply = api.call("customers/match", body=body)
             timings.append((time.perf_counter() - started) * 1000)
             assert reply.status == 200, reply.body
         print(

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
+FUNCTIONS = ROOT / "functions"
 REGION = "us-east-1"
 
 # Settings are read once per process, so the environment is set before any handler is imported.
@@ -58,7 +59,7 @@ class Emulated:
     def handler(self, function_dir: str):
         if function_dir not in self.modules:
             spec = self.specs[function_dir]
-            loader = importlib.util.spec_from_file_location(f"fn_{function_dir}", spec.module_file)
+            loader = importlib.util.spec_from_file_location("fn_" + function_dir.replace("/", "_"), spec.module_file)
             module = importlib.util.module_from_spec(loader)
             loader.loader.exec_module(module)
             self.modules[function_dir] = module
@@ -84,7 +85,7 @@ def emulated() -> Iterator[Emulated]:
         prepare_environment(specs, None, REGION)
         add_to_sys_path(template.layer_dirs().values())
         os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "ClienteleTests"
-        yield Emulated(resources, clients, {spec.code_dir.name: spec for spec in specs})
+        yield Emulated(resources, clients, {spec.code_dir.relative_to(FUNCTIONS).as_posix(): spec for spec in specs})
 
 
 @dataclass
@@ -189,10 +190,10 @@ class Api:
     # -- the customer operations
 
     def create(self, body: Any, **kwargs: Any) -> Reply:
-        return self.call("create_customer", body=body, **kwargs)
+        return self.call("customers/create", body=body, **kwargs)
 
     def list(self, **query: Any) -> Reply:
-        return self.call("list_customers", query={name: str(value) for name, value in query.items()})
+        return self.call("customers/list", query={name: str(value) for name, value in query.items()})
 
     def walk(self, **query: Any) -> list[dict[str, Any]]:
         """Every item of a list, following next_cursor until has_more is false."""
@@ -207,53 +208,53 @@ class Api:
             query = {**query, "cursor": reply.body["next_cursor"]}
 
     def get(self, customer_id: str, **kwargs: Any) -> Reply:
-        return self.call("get_customer", customer_id=customer_id, **kwargs)
+        return self.call("customers/get", customer_id=customer_id, **kwargs)
 
     def patch(self, customer_id: str, body: Any, etag: str | None = None, **kwargs: Any) -> Reply:
         headers = {"If-Match": etag} if etag is not None else {}
         headers.update(kwargs.pop("headers", {}))
-        return self.call("update_customer", customer_id=customer_id, body=body, headers=headers, **kwargs)
+        return self.call("customers/update", customer_id=customer_id, body=body, headers=headers, **kwargs)
 
     def put(self, customer_id: str, body: Any, etag: str | None = None, **kwargs: Any) -> Reply:
         headers = {"If-Match": etag} if etag is not None else {}
         headers.update(kwargs.pop("headers", {}))
-        return self.call("replace_customer", customer_id=customer_id, body=body, headers=headers, **kwargs)
+        return self.call("customers/replace", customer_id=customer_id, body=body, headers=headers, **kwargs)
 
     def delete(self, customer_id: str, etag: str | None = None, **kwargs: Any) -> Reply:
         headers = {"If-Match": etag} if etag is not None else {}
         headers.update(kwargs.pop("headers", {}))
-        return self.call("delete_customer", customer_id=customer_id, headers=headers, **kwargs)
+        return self.call("customers/delete", customer_id=customer_id, headers=headers, **kwargs)
 
     def archive(self, customer_id: str, **kwargs: Any) -> Reply:
-        return self.call("archive_customer", customer_id=customer_id, **kwargs)
+        return self.call("customers/archive", customer_id=customer_id, **kwargs)
 
     def unarchive(self, customer_id: str, **kwargs: Any) -> Reply:
-        return self.call("unarchive_customer", customer_id=customer_id, **kwargs)
+        return self.call("customers/unarchive", customer_id=customer_id, **kwargs)
 
     # -- the address book
 
     def addresses(self, customer_id: str, **kwargs: Any) -> Reply:
-        return self.call("list_addresses", customer_id=customer_id, **kwargs)
+        return self.call("addresses/list", customer_id=customer_id, **kwargs)
 
     def add_address(self, customer_id: str, body: Any, **kwargs: Any) -> Reply:
-        return self.call("add_address", customer_id=customer_id, body=body, **kwargs)
+        return self.call("addresses/add", customer_id=customer_id, body=body, **kwargs)
 
     def patch_address(self, customer_id: str, address_id: str, body: Any, **kwargs: Any) -> Reply:
-        return self.call("update_address", customer_id=customer_id, address_id=address_id, body=body, **kwargs)
+        return self.call("addresses/update", customer_id=customer_id, address_id=address_id, body=body, **kwargs)
 
     def delete_address(self, customer_id: str, address_id: str, **kwargs: Any) -> Reply:
-        return self.call("delete_address", customer_id=customer_id, address_id=address_id, **kwargs)
+        return self.call("addresses/delete", customer_id=customer_id, address_id=address_id, **kwargs)
 
     def set_default(self, customer_id: str, kind: str, body: Any, **kwargs: Any) -> Reply:
-        return self.call(f"set_default_{kind}_address", customer_id=customer_id, body=body, **kwargs)
+        return self.call(f"addresses/set_default_{kind}", customer_id=customer_id, body=body, **kwargs)
 
     # -- bulk jobs
 
     def bulk(self, operation: str, body: Any, **kwargs: Any) -> Reply:
-        return self.call(f"bulk_{operation}_customers", body=body, **kwargs)
+        return self.call(f"customers/bulk_{operation}", body=body, **kwargs)
 
     def job(self, job_id: str) -> Reply:
-        return self.call("get_job", path={"job_id": job_id})
+        return self.call("jobs/get", path={"job_id": job_id})
 
     def created(self, body: dict[str, Any]) -> dict[str, Any]:
         """Create a customer that must succeed; returns its representation."""
@@ -274,7 +275,7 @@ def admin(aws: Emulated) -> Api:
 @contextmanager
 def counted_dynamodb_calls() -> Iterator[list[str]]:
     """Names of the DynamoDB API calls the handlers make, recorded by a botocore event hook."""
-    from clientele.store.client import dynamodb
+    from clientele.store.kernel.client import dynamodb
 
     calls: list[str] = []
 
@@ -291,14 +292,14 @@ def counted_dynamodb_calls() -> Iterator[list[str]]:
 
 def run_job_worker(aws: Emulated, *, time_left_ms: int | Callable[[], int] = 300_000, max_messages: int = 100) -> int:
     """Deliver the jobs queue's messages to the bulk job worker, as Lambda's SQS integration would."""
-    return run_queue(aws, "JobsQueue", "run_bulk_job", time_left_ms=time_left_ms, max_messages=max_messages)
+    return run_queue(aws, "JobsQueue", "jobs/run_bulk", time_left_ms=time_left_ms, max_messages=max_messages)
 
 
 def run_import_worker(
     aws: Emulated, *, time_left_ms: int | Callable[[], int] = 900_000, max_messages: int = 100
 ) -> int:
     """Deliver the import queue's messages (S3 notifications, continuations) to the import worker."""
-    return run_queue(aws, "ImportQueue", "run_import", time_left_ms=time_left_ms, max_messages=max_messages)
+    return run_queue(aws, "ImportQueue", "imports/run", time_left_ms=time_left_ms, max_messages=max_messages)
 
 
 def run_queue(

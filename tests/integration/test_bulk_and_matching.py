@@ -20,7 +20,7 @@ def _link(aws, api, customer_id, orders=0, credits=0):
 
 
 def _bulk(api, operation, ids, **kwargs):
-    return api.call(f"bulk_{operation}_customers", body={"ids": ids}, **kwargs)
+    return api.call(f"customers/bulk_{operation}", body={"ids": ids}, **kwargs)
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_bulk_results_keep_duplicates_and_hide_other_tenants_and_organizations(a
     [{}, {"ids": []}, {"ids": "cus_x"}, {"ids": [1]}, {"ids": ["cus_x"] * 101}, {"ids": ["cus_x"], "extra": 1}],
 )
 def test_bulk_bodies_are_validated(api, body):
-    reply = api.call("bulk_archive_customers", body=body)
+    reply = api.call("customers/bulk_archive", body=body)
 
     assert reply.status == 422
 
@@ -111,7 +111,9 @@ def test_deletable_per_id_with_reasons(api, aws, three):
     _link(aws, api, three[0]["id"], orders=1)
     _link(aws, api, three[1]["id"], credits=3)
 
-    reply = api.call("check_deletable", body={"ids": [three[0]["id"], three[1]["id"], three[2]["id"], MISSING]})
+    reply = api.call(
+        "customers/check_deletable", body={"ids": [three[0]["id"], three[1]["id"], three[2]["id"], MISSING]}
+    )
 
     assert reply.body["results"] == [
         {"id": three[0]["id"], "deletable": False, "reasons": ["has_sales_orders"]},
@@ -151,7 +153,7 @@ def street(api):
 
 
 def _match(api, **body):
-    reply = api.call("match_customers", body=body)
+    reply = api.call("customers/match", body=body)
     assert reply.status == 200, reply.body
     return reply.body["matches"]
 
@@ -200,7 +202,7 @@ def test_match_respects_the_organization_scope_and_tenant(api, street):
 
 @pytest.mark.parametrize("body", [{}, {"postal_code": ""}, {"postal_code": "2000", "city": "x"}, {"postal_code": 2000}])
 def test_match_needs_a_postal_code(api, body):
-    assert api.call("match_customers", body=body).status == 422
+    assert api.call("customers/match", body=body).status == 422
 
 
 def test_match_reads_the_index_then_the_customers(api, street, dynamodb_calls):

@@ -100,7 +100,7 @@ def test_delete_by_filter_reports_linked_customers_as_errors(api, aws, twelve, s
 
 def test_a_job_survives_a_crash_after_any_chunk_and_processes_each_customer_once(api, aws, monkeypatch):
     customers = [api.created({"name": f"Crash {i:03d}"}) for i in range(200)]
-    from clientele.store import jobs as job_store
+    from clientele.store.jobs import items as job_store
 
     real_commit = job_store.commit_chunk
     commits = {"count": 0}
@@ -125,7 +125,7 @@ def test_a_job_survives_a_crash_after_any_chunk_and_processes_each_customer_once
 
 def test_the_same_job_message_delivered_five_times_processes_once(api, aws, twelve):
     job = _job(api, api.bulk("archive", {"filter": {}}))
-    from clientele.store import jobs as job_store
+    from clientele.store.jobs import items as job_store
 
     for _ in range(4):
         job_store.enqueue(api.tenant, job["id"])

@@ -50,21 +50,23 @@ class Alvys:
         self.api = api
 
     def create(self, body: Any, **kwargs: Any) -> Reply:
-        return self.api.call("alvys_create_customer", body=body, **kwargs)
+        return self.api.call("compat/alvys/create_customer", body=body, **kwargs)
 
     def get(self, customer_id: str, **kwargs: Any) -> Reply:
-        return self.api.call("alvys_get_customer", customer_id=customer_id, **kwargs)
+        return self.api.call("compat/alvys/get_customer", customer_id=customer_id, **kwargs)
 
     def patch(self, customer_id: str, body: Any, etag: str | None = None, **kwargs: Any) -> Reply:
         headers = {"If-Match": etag} if etag is not None else {}
-        return self.api.call("alvys_update_customer", customer_id=customer_id, body=body, headers=headers, **kwargs)
+        return self.api.call(
+            "compat/alvys/update_customer", customer_id=customer_id, body=body, headers=headers, **kwargs
+        )
 
     def delete(self, customer_id: str, etag: str | None = None, **kwargs: Any) -> Reply:
         headers = {"If-Match": etag} if etag is not None else {}
-        return self.api.call("alvys_delete_customer", customer_id=customer_id, headers=headers, **kwargs)
+        return self.api.call("compat/alvys/delete_customer", customer_id=customer_id, headers=headers, **kwargs)
 
     def search(self, body: Any, **kwargs: Any) -> Reply:
-        return self.api.call("alvys_search_customers", body=body, **kwargs)
+        return self.api.call("compat/alvys/search_customers", body=body, **kwargs)
 
     def created(self, body: dict[str, Any]) -> dict[str, Any]:
         reply = self.create(body)
@@ -220,7 +222,7 @@ def test_unknown_and_read_only_fields_are_silently_ignored(alvys, api):
 
 
 def test_a_non_object_body_is_400(alvys):
-    reply = alvys.api.call("alvys_create_customer", raw_body="[1, 2]")
+    reply = alvys.api.call("compat/alvys/create_customer", raw_body="[1, 2]")
 
     assert reply.status == 400 and reply.body["type"].endswith("ValidationError")
 

@@ -9,21 +9,21 @@ from tests.harness import Api
 
 
 def _alvys_create(api: Api, body: dict[str, Any]) -> dict[str, Any]:
-    reply = api.call("alvys_create_customer", body=body)
+    reply = api.call("compat/alvys/create_customer", body=body)
     assert reply.status == 201, reply.body
     return reply.body
 
 
 def _alvys_get(api: Api, customer_id: str):
-    return api.call("alvys_get_customer", customer_id=customer_id)
+    return api.call("compat/alvys/get_customer", customer_id=customer_id)
 
 
 def _ecommerce_get(api: Api, reference: str):
-    return api.call("ecommerce_get_customer", customer_id=reference)
+    return api.call("compat/ecommerce/get_customer", customer_id=reference)
 
 
 def _shiipp_items(api: Api, **query: str) -> dict[str, dict[str, Any]]:
-    reply = api.call("shiipp_list_customers", query=query)
+    reply = api.call("compat/shiipp/list_customers", query=query)
     assert reply.status == 200, reply.body
     return {item["courier_customer_id"]: item for item in reply.body["data"]}
 
@@ -68,7 +68,7 @@ def test_a_002_customer_reads_the_same_through_001_and_000(api):
 
 def test_a_000_customer_reads_the_same_through_002_and_001(api):
     reply = api.call(
-        "shiipp_create_customer",
+        "compat/shiipp/create_customer",
         body={
             "user_code": "CUST042",
             "first_name": "Alicia",
@@ -107,7 +107,7 @@ def test_writes_through_each_vendor_show_through_the_others(api):
 
     # 001 renames and changes the first email; 002 and 000 see it, with 001's ETag.
     put = api.call(
-        "ecommerce_update_customer",
+        "compat/ecommerce/update_customer",
         customer_id=_number(api, customer_id),
         body={"customer": {"first_name": "Rita", "last_name": "Relay", "email": "rita@relay.example"}},
     )
@@ -118,14 +118,14 @@ def test_writes_through_each_vendor_show_through_the_others(api):
     assert _shiipp_items(api)[customer_id]["first_name"] == "Rita"
 
     # 000 deactivates; 002's soft-delete state and 001's status agree.
-    deactivated = api.call("shiipp_update_customer", body={"courier_customer_id": customer_id, "is_active": 0})
+    deactivated = api.call("compat/shiipp/update_customer", body={"courier_customer_id": customer_id, "is_active": 0})
     assert deactivated.status == 200, deactivated.body
     assert _alvys_get(api, customer_id).body["Status"] == "Inactive"
     assert _ecommerce_get(api, customer_id).body["customer"]["status"] == "INACTIVE"
 
     # 002 restores with the ETag 000's write left.
     restored = api.call(
-        "alvys_update_customer",
+        "compat/alvys/update_customer",
         customer_id=customer_id,
         body={"Status": "Active"},
         headers={"If-Match": deactivated.etag},
@@ -138,7 +138,7 @@ def test_a_000_hard_delete_is_gone_from_every_api(api):
     created = _alvys_create(api, {"Name": "Gone Co", "Type": "Customer"})
     number = _number(api, created["Id"])
 
-    deleted = api.call("shiipp_delete_customer", query={"id": created["Id"]})
+    deleted = api.call("compat/shiipp/delete_customer", query={"id": created["Id"]})
 
     assert deleted.status == 200, deleted.body
     assert _alvys_get(api, created["Id"]).status == 404

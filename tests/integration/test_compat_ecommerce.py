@@ -9,7 +9,7 @@ import pytest
 from clientele.compat.ecommerce import EcommerceCustomerResponse
 from tests.harness import admin, run_import_worker, sample_event
 
-GET, PUT = "ecommerce_get_customer", "ecommerce_update_customer"
+GET, PUT = "compat/ecommerce/get_customer", "compat/ecommerce/update_customer"
 
 # The response keys of the vendor's document, in its order.
 CUSTOMER_KEYS = [
@@ -296,7 +296,7 @@ def test_an_organization_scoped_caller_sees_only_its_organization(api):
 
 
 def test_a_customer_from_a_csv_import_is_found_by_number(aws, api):
-    reply = api.call("create_import", body={"type": "customers"})
+    reply = api.call("imports/create", body={"type": "customers"})
     assert reply.status == 201, reply.body
     key = f"uploads/{api.tenant}/{reply.body['id']}.csv"
     data = (

@@ -11,10 +11,10 @@ import pytest
 from tests.harness import sample_event
 
 CREATE, UPDATE, DELETE, LIST = (
-    "shiipp_create_customer",
-    "shiipp_update_customer",
-    "shiipp_delete_customer",
-    "shiipp_list_customers",
+    "compat/shiipp/create_customer",
+    "compat/shiipp/update_customer",
+    "compat/shiipp/delete_customer",
+    "compat/shiipp/list_customers",
 )
 # The seed document's examples, verbatim ("cust-uuid" is replaced by a real id where it is sent).
 SEED_POST = {

@@ -69,7 +69,7 @@ def test_archive_is_two_calls_and_one_when_already_archived(api, customer, dynam
 
 
 def test_health_is_one_read(api, dynamodb_calls):
-    api.call("health")
+    api.call("operations/health")
 
     assert dynamodb_calls == ["GetItem"]
 

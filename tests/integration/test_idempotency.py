@@ -63,7 +63,7 @@ def test_a_failed_first_attempt_is_not_recorded(api):
 def test_a_request_still_in_progress_is_409(api):
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
-    from clientele.store.idempotency import idempotency_store, key_prefix
+    from clientele.store.kernel.idempotency import idempotency_store, key_prefix
 
     body = {"name": "Slow"}
     record = idempotency_store()

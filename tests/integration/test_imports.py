@@ -8,7 +8,7 @@ from tests.harness import run_import_worker
 
 
 def _start(api, **body):
-    reply = api.call("create_import", body={"type": "customers", **body})
+    reply = api.call("imports/create", body={"type": "customers", **body})
     assert reply.status == 201, reply.body
     return reply.body
 
@@ -90,7 +90,7 @@ def drop(aws, key: str, data: bytes) -> None:
 
 
 def jobs_of(api, **query):
-    reply = api.call("list_jobs", query={name: str(value) for name, value in query.items()})
+    reply = api.call("jobs/list", query={name: str(value) for name, value in query.items()})
     assert reply.status == 200, reply.body
     return reply.body["data"]
 
@@ -162,7 +162,7 @@ def test_jobs_list_newest_first_with_filters(aws, api):
     assert [job["id"] for job in jobs_of(api)] == [second["id"], first["id"]]
     assert [job["id"] for job in jobs_of(api, status="completed_with_errors")] == [second["id"]]
     assert jobs_of(api, type="bulk_delete") == []
-    assert api.call("list_jobs", query={"status": "nope"}).status == 422
+    assert api.call("jobs/list", query={"status": "nope"}).status == 422
 
 
 def test_errors_page_with_cursor_and_as_csv(aws, api):
@@ -172,7 +172,7 @@ def test_errors_page_with_cursor_and_as_csv(aws, api):
 
     everything, query = [], {"limit": "3"}
     while True:
-        page = api.call("list_job_errors", path={"job_id": job["id"]}, query=query)
+        page = api.call("jobs/list_errors", path={"job_id": job["id"]}, query=query)
         assert page.status == 200 and len(page.body["data"]) <= 3
         everything += page.body["data"]
         if not page.body["has_more"]:
@@ -182,7 +182,7 @@ def test_errors_page_with_cursor_and_as_csv(aws, api):
     assert {error["row"] for error in everything} == {1, 2, 3, 4, 5}
     assert {error["column"] for error in everything} == {"name", "email"}
 
-    as_csv = api.call("list_job_errors", path={"job_id": job["id"]}, query={"format": "csv"})
+    as_csv = api.call("jobs/list_errors", path={"job_id": job["id"]}, query={"format": "csv"})
     assert as_csv.status == 200 and as_csv.header("content-type").startswith("text/csv")
     lines = as_csv.body.splitlines()
     assert lines[0] == "row,line,column,code,message" and len(lines) == 1 + len(everything)
@@ -193,28 +193,28 @@ def test_another_tenants_job_is_404(aws, api):
     other = api.as_caller(tenant_id="someone-else")
 
     assert other.job(job["id"]).status == 404
-    assert other.call("list_job_errors", path={"job_id": job["id"]}).status == 404
-    assert other.call("commit_import", path={"job_id": job["id"]}).status == 404
+    assert other.call("jobs/list_errors", path={"job_id": job["id"]}).status == 404
+    assert other.call("imports/commit", path={"job_id": job["id"]}).status == 404
 
 
 def test_committing_a_preview_imports_the_same_file(aws, api):
     preview = imported(aws, api, CSV.encode(), mode="preview", on_conflict="skip")
-    reply = api.call("commit_import", path={"job_id": preview["id"]})
+    reply = api.call("imports/commit", path={"job_id": preview["id"]})
     assert reply.status == 202 and reply.header("location") == f"/v1/jobs/{reply.body['id']}"
     assert reply.body["mode"] == "commit" and reply.body["source_job_id"] == preview["id"]
     assert reply.body["on_conflict"] == "skip"
     run_import_worker(aws)
 
     assert job_of(api, reply.body["id"])["counts"]["created"] == 2
-    assert api.call("commit_import", path={"job_id": reply.body["id"]}).status == 409
+    assert api.call("imports/commit", path={"job_id": reply.body["id"]}).status == 409
 
 
 def test_import_request_validation(aws, api):
-    assert api.call("create_import", body={"type": "orders"}).status == 422
-    assert api.call("create_import", body={"type": "customers", "surprise": 1}).status == 422
-    assert api.call("create_import", body={"type": "sku_mappings"}).status == 422
-    assert api.call("create_import", body={"type": "customers", "customer_id": "cus_x"}).status == 422
-    missing = api.call("create_import", body={"type": "sku_mappings", "customer_id": "cus_01JD3X5V7R2T8E6Q9M4K1N0B5C"})
+    assert api.call("imports/create", body={"type": "orders"}).status == 422
+    assert api.call("imports/create", body={"type": "customers", "surprise": 1}).status == 422
+    assert api.call("imports/create", body={"type": "sku_mappings"}).status == 422
+    assert api.call("imports/create", body={"type": "customers", "customer_id": "cus_x"}).status == 422
+    missing = api.call("imports/create", body={"type": "sku_mappings", "customer_id": "cus_01JD3X5V7R2T8E6Q9M4K1N0B5C"})
     assert missing.status == 404
 
 
@@ -228,8 +228,8 @@ def test_the_upload_is_a_presigned_put(aws, api):
 
 def test_idempotency_key_replays_the_created_job(aws, api):
     headers = {"Idempotency-Key": "import-1"}
-    first = api.call("create_import", body={"type": "customers"}, headers=headers)
-    again = api.call("create_import", body={"type": "customers"}, headers=headers)
+    first = api.call("imports/create", body={"type": "customers"}, headers=headers)
+    again = api.call("imports/create", body={"type": "customers"}, headers=headers)
 
     assert again.status == 201 and again.body["id"] == first.body["id"]
     assert again.header("idempotent-replayed") == "true"
@@ -238,7 +238,7 @@ def test_idempotency_key_replays_the_created_job(aws, api):
 def test_sku_mapping_imports_need_sku_write(aws, api):
     customer = api.created({"name": "Acme"})
     narrow = api.as_caller(scope="customer:read customer:import")
-    reply = narrow.call("create_import", body={"type": "sku_mappings", "customer_id": customer["id"]})
+    reply = narrow.call("imports/create", body={"type": "sku_mappings", "customer_id": customer["id"]})
 
     assert reply.status == 403
 
@@ -290,7 +290,7 @@ def test_a_thousand_rows_take_at_most_a_tenth_of_a_request_per_row(aws, api, dyn
 
 
 def test_a_crash_after_any_chunk_resumes_to_the_same_result(aws, api, stored, monkeypatch):
-    from clientele.store import import_jobs
+    from clientele.store.imports import checkpoints as import_jobs
 
     clean_run = api.as_caller(tenant_id=f"{api.tenant}-clean")
     imported(aws, clean_run, rows_csv(120))
@@ -414,7 +414,7 @@ def test_bom_semicolons_lf_and_aliases(aws, api):
 
 
 def test_a_file_replaced_between_worker_runs_fails_the_job(aws, api, monkeypatch):
-    from clientele.domain import import_runs
+    from clientele.domain.imports import runs as import_runs
 
     job = _start(api)
     upload(aws, api, job, rows_csv(200))
@@ -450,14 +450,14 @@ def test_a_file_replaced_between_worker_runs_fails_the_job(aws, api, monkeypatch
 
 
 def sku_pages(api, customer_id):
-    reply = api.call("list_sku_mappings", customer_id=customer_id, query={"limit": "200"})
+    reply = api.call("sku_mappings/list", customer_id=customer_id, query={"limit": "200"})
     assert reply.status == 200, reply.body
     return {mapping["customer_sku"]: mapping for mapping in reply.body["data"]}
 
 
 def test_a_sku_mapping_import_upserts_by_customer_sku(aws, api):
     customer = api.created({"name": "Mapped"})
-    api.call("upsert_sku_mapping", customer_id=customer["id"], body={"customer_sku": "00042", "product_id": "OLD"})
+    api.call("sku_mappings/upsert", customer_id=customer["id"], body={"customer_sku": "00042", "product_id": "OLD"})
     before = sku_pages(api, customer["id"])["00042"]
     data = b"customer_sku,product_id\r\n00042,P-42\r\n'=SUM(A1),'@cmd\r\n12345678901234567890,P-2\r\n"
     job = imported(aws, api, data, type="sku_mappings", customer_id=customer["id"])
@@ -542,7 +542,7 @@ def duplicated_rows_csv(count: int) -> bytes:
 
 
 def test_a_split_file_imports_exactly_like_one_range(aws, api, stored, monkeypatch):
-    from clientele.domain import import_runs
+    from clientele.domain.imports import runs as import_runs
 
     data = duplicated_rows_csv(200)
     single = api.as_caller(tenant_id=f"{api.tenant}-single")
@@ -557,7 +557,8 @@ def test_a_split_file_imports_exactly_like_one_range(aws, api, stored, monkeypat
 
 
 def test_ranges_run_in_any_order_give_the_same_result(aws, api, stored, monkeypatch):
-    from clientele.domain import import_runs, imports
+    from clientele.domain.imports import runs as import_runs
+    from clientele.domain.imports import service as imports
 
     data = duplicated_rows_csv(200)
     reference = api.as_caller(tenant_id=f"{api.tenant}-ref")
@@ -593,7 +594,7 @@ def _etag(aws, api, job) -> str:
 
 
 def test_a_row_refused_at_commit_fails_alone_and_the_chunk_commits_without_it(aws, api, monkeypatch):
-    from clientele.domain import import_rows
+    from clientele.domain.imports import rows as import_rows
 
     holder = api.created({"name": "Holder", "code": "TAKEN"})
     # A stale read: the planner believes every value is free, so the transaction meets the taken code.

@@ -289,7 +289,7 @@ def test_walking_with_a_filter_returns_every_match_once(thousand):
 
 
 def test_a_page_stops_at_its_query_budget_and_the_walk_still_finds_every_match(thousand, monkeypatch, dynamodb_calls):
-    from clientele.store import listing
+    from clientele.store.kernel import listing
 
     real_call = listing.call
 

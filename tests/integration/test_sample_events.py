@@ -8,7 +8,9 @@ from tests.harness import ROOT, sample_event
 
 
 def test_there_is_one_sample_event_per_function(aws):
-    events = {path.stem for path in (ROOT / "events").glob("*.json")}
+    events = {
+        path.relative_to(ROOT / "events").with_suffix("").as_posix() for path in (ROOT / "events").rglob("*.json")
+    }
 
     assert events == set(aws.specs)
 
@@ -27,7 +29,7 @@ def test_each_sample_event_names_its_function_route(aws):
 
 
 def test_sample_create_event_as_written_creates_a_customer(api):
-    reply = api.call("create_customer", body=json.loads(sample_event("create_customer")["body"]))
+    reply = api.call("customers/create", body=json.loads(sample_event("customers/create")["body"]))
 
     assert reply.status == 201
     assert reply.body["code"] == "ACME" and reply.body["default_shipping_address"]["city"] == "Sydney"
@@ -35,6 +37,6 @@ def test_sample_create_event_as_written_creates_a_customer(api):
 
 def test_sample_get_event_answers_404_for_its_placeholder_id(api):
     assert (
-        api.call("get_customer", customer_id=sample_event("get_customer")["pathParameters"]["customer_id"]).status
+        api.call("customers/get", customer_id=sample_event("customers/get")["pathParameters"]["customer_id"]).status
         == 404
     )

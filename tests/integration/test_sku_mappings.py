@@ -22,7 +22,7 @@ UNKNOWN_MAPPING = "skm_01JD3X5V7R2T8E6Q9M4K1N0B5E"
 
 
 def upsert(api: Api, customer_id: str, body: Any, **kwargs: Any) -> Reply:
-    return api.call("upsert_sku_mapping", customer_id=customer_id, body=body, **kwargs)
+    return api.call("sku_mappings/upsert", customer_id=customer_id, body=body, **kwargs)
 
 
 def mapped(api: Api, customer_id: str, customer_sku: str, product_id: str) -> dict[str, Any]:
@@ -32,7 +32,7 @@ def mapped(api: Api, customer_id: str, customer_sku: str, product_id: str) -> di
 
 
 def listed(api: Api, customer_id: str, **query: Any) -> Reply:
-    return api.call("list_sku_mappings", customer_id=customer_id, query={k: str(v) for k, v in query.items()})
+    return api.call("sku_mappings/list", customer_id=customer_id, query={k: str(v) for k, v in query.items()})
 
 
 def walk(api: Api, customer_id: str, **query: Any) -> tuple[list[dict[str, Any]], int]:
@@ -51,18 +51,18 @@ def walk(api: Api, customer_id: str, **query: Any) -> tuple[list[dict[str, Any]]
 
 
 def delete(api: Api, customer_id: str, mapping_id: str, **kwargs: Any) -> Reply:
-    return api.call("delete_sku_mapping", customer_id=customer_id, path={"mapping_id": mapping_id}, **kwargs)
+    return api.call("sku_mappings/delete", customer_id=customer_id, path={"mapping_id": mapping_id}, **kwargs)
 
 
 def export(api: Api, customer_id: str, **kwargs: Any) -> Reply:
-    return api.call("export_sku_mappings", customer_id=customer_id, **kwargs)
+    return api.call("sku_mappings/export", customer_id=customer_id, **kwargs)
 
 
 def seed(aws, api: Api, customer_id: str, pairs: list[tuple[str, str]]) -> None:
     """Many mappings at once, through the importer's transaction units (quicker than one POST each)."""
-    from clientele.domain import clock, ids
-    from clientele.store.sku_mappings import upsert_unit
-    from clientele.store.transactions import run_units
+    from clientele.domain.kernel import clock, ids
+    from clientele.store.kernel.transactions import run_units
+    from clientele.store.sku_mappings.items import upsert_unit
 
     now = clock.now_timestamp()
     units = {sku: upsert_unit(api.tenant, customer_id, sku, product, ids.new_id("skm"), now) for sku, product in pairs}
@@ -418,7 +418,7 @@ def test_a_cursor_of_another_customer_is_400(api, aws, customer, cursor):
 
 def test_a_cursor_of_another_tenant_or_scope_is_400(api, customer, cursor):
     # Same customer id, so only the binding differs (the other tenant would 404 on the customer anyway).
-    from clientele.domain import cursors
+    from clientele.domain.kernel import cursors
     from clientele.secrets import cursor_signing_key
 
     binding = {"tenant": api.tenant, "scope": "*", "customer": customer["id"], "q": "S"}
@@ -538,7 +538,7 @@ def test_export_escapes_formulas_and_quotes_per_rfc_4180(api, aws, customer):
 
 
 def test_export_of_many_mappings_pages_through_the_query(api, aws, customer, dynamodb_calls, monkeypatch):
-    from clientele.store import sku_mappings as store
+    from clientele.store.sku_mappings import items as store
 
     pairs = [(f"SKU-{n:04d}", f"p-{n}") for n in range(120)]
     seed(aws, api, customer["id"], pairs)
@@ -555,7 +555,7 @@ def test_export_of_many_mappings_pages_through_the_query(api, aws, customer, dyn
 def test_a_large_export_is_a_303_to_a_download_link_with_the_same_content(api, aws, customer, monkeypatch):
     import requests
 
-    from clientele.domain import csv_downloads
+    from clientele.domain.csvio import downloads as csv_downloads
 
     seed(aws, api, customer["id"], [(f"SKU-{n:04d}", f"=p{n}") for n in range(300)] + [('q,"', "日本")])
     inline = export(api, customer["id"])
@@ -580,7 +580,7 @@ def test_a_large_export_is_a_303_to_a_download_link_with_the_same_content(api, a
 
 
 def test_the_inline_limit_counts_the_json_escaped_size(api, aws, customer, monkeypatch):
-    from clientele.domain import csv_downloads
+    from clientele.domain.csvio import downloads as csv_downloads
 
     seed(aws, api, customer["id"], [("日本", "🙂")])
     raw = export(api, customer["id"]).body
@@ -640,9 +640,9 @@ def test_unknown_ids_cost_no_call(api, dynamodb_calls):
 
 
 def test_upsert_units_create_and_update_and_load_many_tells_them_apart(api, customer):
-    from clientele.domain import clock, ids
-    from clientele.store import sku_mappings as store
-    from clientele.store.transactions import run_units
+    from clientele.domain.kernel import clock, ids
+    from clientele.store.kernel.transactions import run_units
+    from clientele.store.sku_mappings import items as store
 
     existing = mapped(api, customer["id"], "OLD", "p-old")
     found = store.load_many(api.tenant, customer["id"], ["OLD", "NEW", "OLD"])
@@ -665,9 +665,9 @@ def test_upsert_units_create_and_update_and_load_many_tells_them_apart(api, cust
 
 
 def test_a_wrong_guess_cancels_the_unit_and_writes_nothing(api, customer, stored):
-    from clientele.domain import clock, ids
-    from clientele.store import sku_mappings as store
-    from clientele.store.transactions import run_units
+    from clientele.domain.kernel import clock, ids
+    from clientele.store.kernel.transactions import run_units
+    from clientele.store.sku_mappings import items as store
 
     existing = mapped(api, customer["id"], "OLD", "p-old")
     now = clock.now_timestamp()
@@ -691,7 +691,7 @@ def test_a_wrong_guess_cancels_the_unit_and_writes_nothing(api, customer, stored
 
 
 def test_load_many_reads_more_than_100_keys(api, aws, customer, dynamodb_calls):
-    from clientele.store import sku_mappings as store
+    from clientele.store.sku_mappings import items as store
 
     pairs = [(f"K{n:03d}", "p") for n in range(150)]
     seed(aws, api, customer["id"], pairs)
@@ -708,12 +708,12 @@ def test_a_hard_deleted_customer_takes_its_sku_mappings_along(api, stored):
     for sku in ("A", "B", "C"):
         assert (
             api.call(
-                "upsert_sku_mapping", customer_id=customer["id"], body={"customer_sku": sku, "product_id": "P"}
+                "sku_mappings/upsert", customer_id=customer["id"], body={"customer_sku": sku, "product_id": "P"}
             ).status
             == 201
         )
     delete = api.call(
-        "delete_sku_mapping", customer_id=customer["id"], path={"mapping_id": _ids(api, customer["id"])["C"]}
+        "sku_mappings/delete", customer_id=customer["id"], path={"mapping_id": _ids(api, customer["id"])["C"]}
     )
     assert delete.status == 204
     assert {item["sk"][:3] for item in stored(f"T#{api.tenant}#C#{customer['id']}")} >= {"SKU"}
@@ -725,12 +725,12 @@ def test_a_hard_deleted_customer_takes_its_sku_mappings_along(api, stored):
 
 def test_bulk_deletes_take_sku_mappings_along(api, stored):
     customer = api.created({"name": "Bulk going away"})
-    api.call("upsert_sku_mapping", customer_id=customer["id"], body={"customer_sku": "X", "product_id": "P"})
+    api.call("sku_mappings/upsert", customer_id=customer["id"], body={"customer_sku": "X", "product_id": "P"})
 
     assert api.bulk("delete", {"ids": [customer["id"]]}).status == 200
     assert stored(f"T#{api.tenant}#C#{customer['id']}") == []
 
 
 def _ids(api, customer_id):
-    listed = api.call("list_sku_mappings", customer_id=customer_id, query={"limit": "200"}).body["data"]
+    listed = api.call("sku_mappings/list", customer_id=customer_id, query={"limit": "200"}).body["data"]
     return {mapping["customer_sku"]: mapping["id"] for mapping in listed}

@@ -23,7 +23,7 @@ mappings = st.dictionaries(keys=value, values=value, min_size=1, max_size=15)
 
 
 def _export(api, customer_id) -> str:
-    reply = api.call("export_sku_mappings", customer_id=customer_id)
+    reply = api.call("sku_mappings/export", customer_id=customer_id)
     assert reply.status == 200, reply.body
     return reply.body
 
@@ -36,7 +36,7 @@ def test_exported_mappings_import_back_unchanged(aws, pairs):
     target = api.created({"name": "Target"})
     for sku, product in pairs.items():
         reply = api.call(
-            "upsert_sku_mapping", customer_id=source["id"], body={"customer_sku": sku, "product_id": product}
+            "sku_mappings/upsert", customer_id=source["id"], body={"customer_sku": sku, "product_id": product}
         )
         assert reply.status == 201, reply.body
     exported = _export(api, source["id"])
@@ -45,6 +45,6 @@ def test_exported_mappings_import_back_unchanged(aws, pairs):
     aws.clients.s3.put_object(Bucket=aws.resources.bucket, Key=key, Body=exported.encode())
     run_import_worker(aws)
 
-    listed = api.call("list_sku_mappings", customer_id=target["id"], query={"limit": "200"}).body["data"]
+    listed = api.call("sku_mappings/list", customer_id=target["id"], query={"limit": "200"}).body["data"]
     assert {m["customer_sku"]: m["product_id"] for m in listed} == pairs
     assert _export(api, target["id"]) == exported

@@ -35,32 +35,32 @@ def test_the_switch_is_checked_before_the_body(api, writes_switch):
 
 
 def test_health_is_ok_when_the_table_answers(api):
-    reply = api.call("health")
+    reply = api.call("operations/health")
 
     assert reply.status == 200
     assert reply.body == {"status": "ok"}
 
 
 def test_health_is_503_when_the_table_does_not_answer(api, monkeypatch):
-    from clientele.store import customers
+    from clientele.store.customers import items as customers
 
     monkeypatch.setattr(customers, "table_name", lambda: "no-such-table")
 
-    reply = api.call("health")
+    reply = api.call("operations/health")
 
     assert reply.status == 503
     assert reply.body == {"status": "unavailable"}
 
 
-@pytest.mark.parametrize("function_dir", ["create_customer", "get_customer"])
+@pytest.mark.parametrize("function_dir", ["customers/create", "customers/get"])
 def test_every_response_carries_a_request_id(api, function_dir):
     sent = api.call(
         function_dir,
-        customer_id=None if function_dir == "create_customer" else "cus_x",
-        body={"name": "Id"} if function_dir == "create_customer" else None,
+        customer_id=None if function_dir == "customers/create" else "cus_x",
+        body={"name": "Id"} if function_dir == "customers/create" else None,
         headers={"X-Request-Id": "client-chosen-42"},
     )
-    generated = api.call("get_customer", customer_id="cus_x")
+    generated = api.call("customers/get", customer_id="cus_x")
 
     assert sent.header("X-Request-Id") == "client-chosen-42"
     assert generated.header("X-Request-Id")
@@ -70,7 +70,7 @@ def test_every_response_carries_a_request_id(api, function_dir):
 def test_openapi_document_is_served_without_auth(api):
     from localdev.openapi import DOCUMENT
 
-    reply = api.call("openapi_document")
+    reply = api.call("operations/openapi_document")
 
     assert reply.status == 200
     assert reply.header("Content-Type") == "application/json"
@@ -80,7 +80,7 @@ def test_openapi_document_is_served_without_auth(api):
 def test_openapi_compat_document_is_served_without_auth(api):
     from localdev.openapi import COMPAT_DOCUMENT
 
-    reply = api.call("openapi_compat_document")
+    reply = api.call("operations/openapi_compat_document")
 
     assert reply.status == 200
     assert reply.header("Content-Type") == "application/json"
@@ -89,7 +89,7 @@ def test_openapi_compat_document_is_served_without_auth(api):
 
 
 def test_docs_are_swagger_ui_that_works_offline(api):
-    reply = api.call("api_docs")
+    reply = api.call("operations/api_docs")
 
     assert reply.status == 200
     assert reply.header("Content-Type").startswith("text/html")

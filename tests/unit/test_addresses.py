@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from clientele.domain.addresses import AddressFields, address_fingerprint
-from clientele.domain.errors import ValidationFailed
-from clientele.domain.validation import validate
+from clientele.domain.customers.addresses import AddressFields, address_fingerprint
+from clientele.domain.kernel.errors import ValidationFailed
+from clientele.domain.kernel.validation import validate
 
 BASE = {"line1": "1 Main St", "country": "US"}
 

@@ -12,7 +12,7 @@ import jwt
 import pytest
 
 from clientele.config import Settings, get_settings
-from clientele.domain.errors import Forbidden, Unauthorized
+from clientele.domain.kernel.errors import Forbidden, Unauthorized
 from clientele.http.auth import claims, principal_from_claims, verified_local_claims
 
 SETTINGS = Settings(table_name="clientele-test")

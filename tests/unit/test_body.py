@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from clientele.config import get_settings
-from clientele.domain.errors import MalformedRequest, PayloadTooLarge, UnsupportedMediaType
+from clientele.domain.kernel.errors import MalformedRequest, PayloadTooLarge, UnsupportedMediaType
 from clientele.http.body import JSON, MERGE_PATCH_JSON, _check_media_type, json_object, parse_json_object
 
 

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from clientele.domain import csv_records
-from clientele.domain.csv_records import (
+from clientele.domain.csvio import records as csv_records
+from clientele.domain.csvio.records import (
     CHUNK_SIZE,
     FORMULA_TRIGGERS,
     Header,

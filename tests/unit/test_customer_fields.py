@@ -1,4 +1,4 @@
-"""Customer field rules (API.md §2, §12) through clientele.domain.validation.validate and the customer models."""
+"""Customer field rules (API.md §2, §12) through clientele.domain.kernel.validation.validate and the customer models."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from clientele.domain.customer_fields import CustomerCreation, CustomerFields
-from clientele.domain.customers import _derive_name
-from clientele.domain.errors import ValidationFailed
-from clientele.domain.validation import validate
+from clientele.domain.customers.fields import CustomerCreation, CustomerFields
+from clientele.domain.customers.service import _derive_name
+from clientele.domain.kernel.errors import ValidationFailed
+from clientele.domain.kernel.validation import validate
 
 BASE = {"name": "Acme"}
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clientele.domain.ids import id_pattern, is_customer_id, new_id, new_ulid
+from clientele.domain.kernel.ids import id_pattern, is_customer_id, new_id, new_ulid
 
 CROCKFORD_ULID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
 MAX_TIMESTAMP = 2**48 - 1

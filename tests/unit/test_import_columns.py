@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from clientele.domain.addresses import AddressFields
-from clientele.domain.csv_records import HeaderError
-from clientele.domain.customer_fields import CustomerCreation
-from clientele.domain.import_columns import (
+from clientele.domain.csvio.records import HeaderError
+from clientele.domain.customers.addresses import AddressFields
+from clientele.domain.customers.fields import CustomerCreation
+from clientele.domain.imports.columns import (
     BOOLEAN_COLUMNS,
     CUSTOMER_COLUMNS,
     LIST_COLUMNS,
@@ -21,7 +21,7 @@ from clientele.domain.import_columns import (
     map_sku_header,
     sku_body,
 )
-from clientele.domain.validation import validate
+from clientele.domain.kernel.validation import validate
 
 
 def canonical(name: str) -> str | None:

@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clientele.domain.key_filters import KeyFilter
+from clientele.domain.imports.key_filters import KeyFilter
 
 
 @given(st.sets(st.text(max_size=40), max_size=200))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clientele.domain.merge_patch import apply
+from clientele.domain.kernel.merge_patch import apply
 
 # RFC 7396 Appendix A: (original, patch, result)
 RFC_7396_APPENDIX_A = [

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clientele.domain.normalize import code_key, name_key, postal_key
+from clientele.domain.customers.normalize import code_key, name_key, postal_key
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from clientele.domain.passwords import hash_password, verify_password
+from clientele.domain.customers.passwords import hash_password, verify_password
 
 PASSWORD = "correct horse battery staple"
 

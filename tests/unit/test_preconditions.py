@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from clientele.domain.etags import etag_for
+from clientele.domain.kernel.etags import etag_for
 from clientele.http.preconditions import if_match, if_none_match, parse_if_match, parse_if_none_match
 
 CURRENT = etag_for("cus_01JD3X5V7R2T8E6Q9M4K1N0B5C", 3)

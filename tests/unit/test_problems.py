@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from clientele.domain.errors import (
+from clientele.domain.kernel.errors import (
     Conflict,
     EndpointDisabled,
     FieldError,

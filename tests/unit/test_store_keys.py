@@ -6,13 +6,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from clientele.store.keys import (
-    escape,
-    guard_key,
-    organization_customers,
-    postal_code_partition,
-    sort_value,
-)
+from clientele.store.kernel.keys import escape, guard_key, organization_customers, postal_code_partition, sort_value
 
 
 def test_hash_in_a_component_cannot_move_the_boundary_between_components():

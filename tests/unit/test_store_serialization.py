@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from boto3.dynamodb.types import TypeSerializer
 
-from clientele.store.client import from_item, to_attribute, to_item
+from clientele.store.kernel.client import from_item, to_attribute, to_item
 
 VALUES = [
     "",

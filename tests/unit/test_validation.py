@@ -1,4 +1,4 @@
-"""clientele.domain.validation: JSON Pointers, error codes, and the 50-error cap of ValidationFailed."""
+"""clientele.domain.kernel.validation: JSON Pointers, error codes, and the 50-error cap of ValidationFailed."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict
 
-from clientele.domain.customer_fields import CustomerFields
-from clientele.domain.errors import MAX_LISTED_ERRORS, FieldError, ValidationFailed
-from clientele.domain.validation import pointer, read_only_errors, validate
+from clientele.domain.customers.fields import CustomerFields
+from clientele.domain.kernel.errors import MAX_LISTED_ERRORS, FieldError, ValidationFailed
+from clientele.domain.kernel.validation import pointer, read_only_errors, validate
 
 
 def _decode(json_pointer: str) -> list[str]:

@@ -16,9 +16,9 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from clientele.config import get_settings
-from clientele.domain.customer_search import SearchPage
-from clientele.domain.customers import CustomerView
-from clientele.domain.errors import (
+from clientele.domain.customers.numbered_search import SearchPage
+from clientele.domain.customers.service import CustomerView
+from clientele.domain.kernel.errors import (
     ClienteleError,
     Conflict,
     EndpointDisabled,

@@ -39,8 +39,8 @@ from aws_lambda_powertools.event_handler import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from clientele.config import get_settings
-from clientele.domain.customers import CustomerView
-from clientele.domain.errors import FieldError, ValidationFailed
+from clientele.domain.customers.service import CustomerView
+from clientele.domain.kernel.errors import FieldError, ValidationFailed
 
 JSON = "application/json"
 

@@ -18,9 +18,9 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from clientele.domain.customer_lists import CustomerListQuery
-from clientele.domain.customers import CustomerView
-from clientele.domain.errors import (
+from clientele.domain.customers.lists import CustomerListQuery
+from clientele.domain.customers.service import CustomerView
+from clientele.domain.kernel.errors import (
     ClienteleError,
     Conflict,
     FieldError,
@@ -29,8 +29,8 @@ from clientele.domain.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from clientele.domain.principal import Principal
-from clientele.domain.validation import pointer
+from clientele.domain.kernel.principal import Principal
+from clientele.domain.kernel.validation import pointer
 from clientele.http.openapi import documented
 from clientele.http.problems import problem_response
 from clientele.http.schemas import GatewayMessage

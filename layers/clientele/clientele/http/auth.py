@@ -12,8 +12,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from clientele.config import Settings, get_settings
-from clientele.domain.errors import Forbidden, Unauthorized
-from clientele.domain.principal import TENANT_WIDE_ROLES, Principal
+from clientele.domain.kernel.errors import Forbidden, Unauthorized
+from clientele.domain.kernel.principal import TENANT_WIDE_ROLES, Principal
 from clientele.observability import logger
 
 if TYPE_CHECKING:

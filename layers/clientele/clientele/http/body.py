@@ -9,7 +9,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from clientele.config import get_settings
-from clientele.domain.errors import MalformedRequest, PayloadTooLarge, UnsupportedMediaType
+from clientele.domain.kernel.errors import MalformedRequest, PayloadTooLarge, UnsupportedMediaType
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver

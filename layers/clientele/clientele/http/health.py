@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele.domain.health import table_reachable
+from clientele.domain.operations.health import table_reachable
 from clientele.observability import logger
 
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.event_handler import Response
 
 from clientele.config import get_settings
-from clientele.domain.errors import IdempotencyInProgress, IdempotencyKeyReused, MalformedRequest
-from clientele.domain.principal import Principal
+from clientele.domain.kernel.errors import IdempotencyInProgress, IdempotencyKeyReused, MalformedRequest
+from clientele.domain.kernel.principal import Principal
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
@@ -59,7 +59,7 @@ def idempotent(
         IdempotencyValidationError,
     )
 
-    from clientele.store.idempotency import idempotency_store, key_prefix
+    from clientele.store.kernel.idempotency import idempotency_store, key_prefix
 
     config = IdempotencyConfig(
         event_key_jmespath="key",

@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele.domain.errors import ClienteleError, Unauthorized, ValidationFailed
+from clientele.domain.kernel.errors import ClienteleError, Unauthorized, ValidationFailed
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -39,6 +39,6 @@ def problem_response(error: ClienteleError, instance: str, request_id: str) -> R
 
 def parameter_problem(errors: list[dict[str, Any]]) -> ValidationFailed:
     """Powertools' request validation errors (query parameters) as the API's field errors."""
-    from clientele.domain.validation import parameter_errors
+    from clientele.domain.kernel.validation import parameter_errors
 
     return ValidationFailed(parameter_errors(errors))

@@ -11,11 +11,11 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from clientele.config import get_settings
-from clientele.domain.errors import ClienteleError, HeadersTooLarge, ServiceUnavailable
+from clientele.domain.kernel.errors import ClienteleError, HeadersTooLarge, ServiceUnavailable
 from clientele.http.problems import parameter_problem, problem_response
 from clientele.http.writes import require_writes_enabled
 from clientele.observability import flush_metrics, logger, traced
-from clientele.store.errors import StoreUnavailable
+from clientele.store.kernel.errors import StoreUnavailable
 
 MAX_HEADER_BYTES = 10 * 1024
 ProblemRenderer = Callable[[ClienteleError, str, str], Response]

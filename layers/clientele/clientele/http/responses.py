@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele.domain.address_book import AddressResult
-from clientele.domain.bulk import BulkAnswer
-from clientele.domain.csv_downloads import Export
-from clientele.domain.customers import CustomerView
-from clientele.domain.sku_mappings import UpsertResult
+from clientele.domain.csvio.downloads import Export
+from clientele.domain.customers.address_book import AddressResult
+from clientele.domain.customers.service import CustomerView
+from clientele.domain.jobs.bulk import BulkAnswer
+from clientele.domain.sku_mappings.service import UpsertResult
 
 JSON = "application/json"
 

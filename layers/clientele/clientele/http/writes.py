@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clientele.config import get_settings
-from clientele.domain.errors import EndpointDisabled
+from clientele.domain.kernel.errors import EndpointDisabled
 from clientele.observability import logger
 
 

@@ -1,0 +1,37 @@
+"""POST /v1/customers/bulk-archive (by ids: a result per id in request order; by filter: 202 and a job)"""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from clientele.domain.jobs import bulk
+from clientele.domain.jobs.bulk import BulkBody
+from clientele.http import responses
+from clientele.http.auth import principal
+from clientele.http.body import json_object
+from clientele.http.openapi import WRITE_PROBLEMS, documented
+from clientele.http.resolver import make_resolver
+from clientele.http.schemas import BulkResults, JobOut
+
+app = make_resolver(writes=True)
+
+
+@app.post(
+    "/v1/customers/bulk-archive",
+    summary="Bulk archive",
+    description='`{"ids": [...]}` (1-100): one result per id (archived / not_found), in request order. '
+    '`{"filter": {...}}`: 202 and a job acting on every matching customer.',
+    tags=["Bulk"],
+    enable_validation=False,  # the strict body parser and the domain validate (API.md §12)
+    responses={
+        **documented(200, BulkResults, *WRITE_PROBLEMS),
+        202: {"description": "A job was created", "content": {"application/json": {"model": JobOut}}},
+    },
+)
+def bulk_archive_customers(body: Annotated[BulkBody, Body()] = None):
+    caller, body = principal(app), json_object(app)
+    return responses.bulk(bulk.run(caller, "archive", body))
+
+
+def handler(event, context):
+    return app.resolve(event, context)

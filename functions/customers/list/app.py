@@ -1,0 +1,30 @@
+"""GET /v1/customers (lists, sorts, filters, cursor pagination)"""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from clientele.domain.customers import lists as customer_lists
+from clientele.domain.customers.lists import CustomerListQuery
+from clientele.http import responses
+from clientele.http.auth import principal
+from clientele.http.openapi import documented
+from clientele.http.resolver import make_resolver
+from clientele.http.schemas import CustomerPage
+
+app = make_resolver()
+
+
+@app.get(
+    "/v1/customers",
+    summary="List customers",
+    description="Every list is a Query on an index (never a Scan); follow next_cursor until has_more is false.",
+    tags=["Customers"],
+    responses=documented(200, CustomerPage, 400, 422),
+)
+def list_customers(query: Annotated[CustomerListQuery, Query()]):
+    return responses.ok(customer_lists.list_customers(principal(app), query))
+
+
+def handler(event, context):
+    return app.resolve(event, context)

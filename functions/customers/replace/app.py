@@ -1,0 +1,35 @@
+"""PUT /v1/customers/{customer_id} (full replacement, If-Match required)"""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from clientele.domain.customers import service as customers
+from clientele.domain.customers.fields import CustomerReplacement
+from clientele.http import responses
+from clientele.http.auth import principal
+from clientele.http.body import json_object
+from clientele.http.openapi import WRITE_PROBLEMS, documented
+from clientele.http.preconditions import if_match
+from clientele.http.resolver import make_resolver
+from clientele.http.schemas import CustomerOut
+
+app = make_resolver(writes=True)
+
+
+@app.put(
+    "/v1/customers/<customer_id>",
+    summary="Replace a customer",
+    description="Omitted optional fields reset to their defaults; a PUT without `password` keeps it. "
+    "If-Match is required.",
+    tags=["Customers"],
+    enable_validation=False,  # the strict body parser and the domain validate (API.md §12)
+    responses=documented(200, CustomerOut, *WRITE_PROBLEMS, 404, 409, 412, 428),
+)
+def replace_customer(customer_id: str, body: Annotated[CustomerReplacement, Body()] = None):
+    caller, body = principal(app), json_object(app)
+    return responses.customer(customers.replace(caller, customer_id, body, if_match(app)))
+
+
+def handler(event, context):
+    return app.resolve(event, context)

@@ -1,0 +1,31 @@
+"""GET /v1/jobs (the tenant's jobs, newest first)"""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from clientele.domain.jobs import views as job_views
+from clientele.domain.jobs.views import JobListQuery
+from clientele.http import responses
+from clientele.http.auth import principal
+from clientele.http.openapi import documented
+from clientele.http.resolver import make_resolver
+from clientele.http.schemas import JobPage
+
+app = make_resolver()
+
+
+@app.get(
+    "/v1/jobs",
+    summary="List jobs",
+    description="Imports (S3 drops included) and bulk jobs, newest first; filter by `type` and `status`. "
+    "List entries leave out `errors_sample` and `preview_rows`: get the job for those.",
+    tags=["Jobs"],
+    responses=documented(200, JobPage, 400, 422),
+)
+def list_jobs(query: Annotated[JobListQuery, Query()]):
+    return responses.ok(job_views.list_jobs(principal(app), query))
+
+
+def handler(event, context):
+    return app.resolve(event, context)

@@ -1,7 +1,0 @@
-"""The bulk job worker: SQS messages {"tenant_id", "job_id"} advance a job chunk by chunk."""
-
-from clientele.jobs.worker import handle_job_messages
-
-
-def handler(event, context):
-    return handle_job_messages(event, context)

@@ -1,0 +1,24 @@
+"""DELETE /v1/customers/{customer_id}/sku-mappings/{mapping_id}"""
+
+from clientele.domain.sku_mappings import service as sku_mappings
+from clientele.http import responses
+from clientele.http.auth import principal
+from clientele.http.openapi import documented
+from clientele.http.resolver import make_resolver
+
+app = make_resolver(writes=True)
+
+
+@app.delete(
+    "/v1/customers/<customer_id>/sku-mappings/<mapping_id>",
+    summary="Delete a SKU mapping",
+    tags=["SKU mappings"],
+    responses=documented(204, None, 404, 503, description="Deleted"),
+)
+def delete_sku_mapping(customer_id: str, mapping_id: str):
+    sku_mappings.delete(principal(app), customer_id, mapping_id)
+    return responses.no_content()
+
+
+def handler(event, context):
+    return app.resolve(event, context)

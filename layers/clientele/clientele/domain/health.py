@@ -1,9 +1,0 @@
-"""Operational checks."""
-
-from __future__ import annotations
-
-from clientele.store import customers as store
-
-
-def table_reachable() -> bool:
-    return store.ping()

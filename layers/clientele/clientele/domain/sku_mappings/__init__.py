@@ -1,0 +1,1 @@
+"""Per-customer SKU mappings (API.md §9)."""

@@ -1,0 +1,1 @@
+"""Customer, address, guard and counter items."""

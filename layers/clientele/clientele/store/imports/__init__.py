@@ -1,0 +1,1 @@
+"""Import checkpoints, chunk commits and the import files in S3."""

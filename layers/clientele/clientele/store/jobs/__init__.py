@@ -1,0 +1,1 @@
+"""Job items and job messages."""

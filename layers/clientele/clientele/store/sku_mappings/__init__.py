@@ -1,0 +1,1 @@
+"""SKU mapping items."""
