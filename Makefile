@@ -15,7 +15,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv sam-venv serve test lint format unit integration e2e validate build check-build deploy bench lock clean openapi
+.PHONY: help venv sam-venv serve test lint imports typecheck format unit integration e2e validate build check-build deploy bench lock clean openapi
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -37,11 +37,17 @@ sam-venv: $(SAM_VENV)/.installed ## Create .venv-sam with aws-sam-cli (kept apar
 serve: venv ## Run the API locally without Docker (http://127.0.0.1:$PORT, embedded AWS emulator)
 	PORT=$(PORT) $(BIN)/python -m localdev serve
 
-test: lint unit integration e2e validate check-build ## Everything CI checks
+test: lint imports unit integration e2e validate check-build ## Everything CI checks
 
 lint: venv ## ruff check + format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+imports: venv ## Import contracts: entry points -> http -> domain -> store, and no import cycles (lazy ones included)
+	PYTHONPATH=layers/clientele $(BIN)/lint-imports --no-cache
+
+typecheck: venv ## mypy (pydantic plugin) over the layer, the functions and localdev/; strict on domain/ and store/
+	$(BIN)/mypy
 
 format: venv ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

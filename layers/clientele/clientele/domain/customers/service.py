@@ -22,6 +22,7 @@ from clientele.domain.customers.fields import (
     PasswordField,
     customer_view,
 )
+from clientele.domain.customers.links import link_counts
 from clientele.domain.customers.normalize import code_key, name_key, postal_key
 from clientele.domain.customers.passwords import hash_password
 from clientele.domain.kernel import clock, ids, merge_patch
@@ -499,12 +500,7 @@ def delete(principal: Principal, customer_id: str, if_match: IfMatch | None, *, 
             [address["id"] for address in stored.addresses],
         )
     except LinkedRecordsExist as linked:
-        raise LinkedRecords(
-            {
-                "sales_orders": int(linked.current.get("sales_orders_count", 0)),
-                "sales_credits": int(linked.current.get("sales_credits_count", 0)),
-            }
-        ) from None
+        raise LinkedRecords(link_counts(linked.current)) from None
     except ItemChanged as changed:
         raise _changed_elsewhere(changed, customer_id) from None
     count("CustomersDeleted")

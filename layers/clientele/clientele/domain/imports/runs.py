@@ -28,8 +28,8 @@ from clientele.domain.imports.rows import (
     row_keys,
 )
 from clientele.domain.imports.service import TERMINAL, is_import
-from clientele.domain.jobs.bulk_jobs import acting_principal
 from clientele.domain.kernel import clock
+from clientele.domain.kernel.principal import job_principal
 from clientele.observability import count, logger
 from clientele.store.customers import items as customer_store
 from clientele.store.imports import checkpoints, uploads
@@ -188,7 +188,7 @@ def _filter_key(tenant: str, job_id: str, range_number: int) -> str:
 
 def _context(tenant: str, job: dict[str, Any], column_map, earlier: KeyFilter | None = None) -> ImportContext:
     return ImportContext(
-        principal=acting_principal(tenant, job),
+        principal=job_principal(tenant, job),
         column_map=column_map,
         on_conflict=job["on_conflict"],
         preview=job["mode"] == "preview",

@@ -17,7 +17,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from clientele.domain.customers.links import link_reasons, links_detail
 from clientele.domain.customers.service import archive_state, held_guards, prepare_change, remove_sku_mappings
+from clientele.domain.jobs import bulk_jobs as jobs
 from clientele.domain.kernel import ids
 from clientele.domain.kernel.errors import FieldError, ValidationFailed
 from clientele.domain.kernel.principal import Principal
@@ -28,11 +30,6 @@ from clientele.store.kernel.errors import ItemChanged, LinkedRecordsExist, Uniqu
 
 MAX_IDS = 100
 _ROUNDS = 3
-# Linked record kinds: the counter the ledger keeps on the customer item, and the reason it gives.
-LINKS = {
-    "sales_orders": ("sales_orders_count", "has_sales_orders"),
-    "sales_credits": ("sales_credits_count", "has_sales_credits"),
-}
 
 
 class IdsBody(BaseModel):
@@ -73,7 +70,6 @@ def _ids_or_filter(body: dict[str, Any]) -> BulkBody:
 
 def run(principal: Principal, operation: str, body: dict[str, Any]) -> BulkAnswer:
     """bulk-delete, bulk-archive, bulk-unarchive: by ids now, or by filter as a job."""
-    from clientele.domain.jobs import bulk_jobs as jobs
 
     request = _ids_or_filter(body)
     if request.filter is not None:
@@ -143,7 +139,7 @@ def _in_rounds(
 
 def _outcome_for(error: Exception) -> tuple[str, str | None]:
     if isinstance(error, LinkedRecordsExist):
-        return "linked_records", _links_detail(error.current)
+        return "linked_records", links_detail(error.current)
     if isinstance(error, ItemChanged):
         return "not_found", None
     if isinstance(error, UniqueValueTaken):
@@ -151,18 +147,10 @@ def _outcome_for(error: Exception) -> tuple[str, str | None]:
     raise error
 
 
-def _links(customer: dict[str, Any]) -> dict[str, int]:
-    return {kind: int(customer.get(counter) or 0) for kind, (counter, _) in LINKS.items()}
-
-
-def _links_detail(customer: dict[str, Any]) -> str:
-    held = ", ".join(f"{number} {kind.replace('_', ' ')}" for kind, number in _links(customer).items() if number)
-    return f"linked records: {held}"
-
-
 def bulk_delete(principal: Principal, customer_ids: list[str]) -> list[dict[str, Any]]:
     def decide(customer: dict[str, Any]) -> tuple[str, str | None] | None:
-        return ("linked_records", _links_detail(customer)) if any(_links(customer).values()) else None
+        detail = links_detail(customer)
+        return ("linked_records", detail) if detail else None
 
     def write(customers: list[dict[str, Any]]) -> dict[str, Exception]:
         deletions = [
@@ -199,7 +187,6 @@ def deletable(principal: Principal, customer_ids: list[str]) -> list[dict[str, A
         if customer is None:
             results.append({"id": customer_id, "deletable": False, "reasons": ["not_found"]})
             continue
-        links = _links(customer)
-        reasons = [reason for kind, (_, reason) in LINKS.items() if links[kind]]
+        reasons = link_reasons(customer)
         results.append({"id": customer_id, "deletable": not reasons, "reasons": reasons})
     return results

@@ -18,12 +18,12 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict
 
+from clientele.domain.customers.links import links_detail
 from clientele.domain.customers.lists import CustomerFilter, plan
 from clientele.domain.customers.service import archive_state, held_guards, prepare_change, remove_sku_mappings
-from clientele.domain.jobs.bulk import LINKS
 from clientele.domain.kernel import clock, ids
 from clientele.domain.kernel.errors import NotFound
-from clientele.domain.kernel.principal import Principal
+from clientele.domain.kernel.principal import Principal, job_principal
 from clientele.domain.kernel.validation import validate
 from clientele.observability import count, logger
 from clientele.store.customers import items as customer_store
@@ -109,17 +109,6 @@ class _Chunk:
     mark: str | None
 
 
-def acting_principal(tenant: str, job: dict[str, Any]) -> Principal:
-    """Whose view of the customers a job acts with: its creator's role and organization."""
-    scope = job.get("scope") or {}
-    return Principal(
-        tenant_id=tenant,
-        subject=job.get("created_by"),
-        role=scope.get("role"),
-        organization_id=scope.get("organization_id"),
-    )
-
-
 def _unit_for(principal: Principal, job_type: str, customer: dict[str, Any]) -> Any | None:
     """The store unit that applies the job to one customer; None when nothing needs writing."""
     if job_type == "bulk_delete":
@@ -134,20 +123,11 @@ def _unit_for(principal: Principal, job_type: str, customer: dict[str, Any]) -> 
     return customer_store.change_unit(principal.tenant_id, change)
 
 
-def _linked(customer: dict[str, Any]) -> str | None:
-    held = [
-        f"{int(customer.get(counter) or 0)} {kind.replace('_', ' ')}"
-        for kind, (counter, _) in LINKS.items()
-        if customer.get(counter)
-    ]
-    return f"linked records: {', '.join(held)}" if held else None
-
-
 def _plan_chunk(principal: Principal, job: dict[str, Any], customers: list[dict[str, Any]]) -> _Chunk:
     chunk = _Chunk(units={}, done=[], failed=[], mark=job.get("mark"))
     room = MAX_ACTIONS - _JOB_ACTIONS  # every unit's actions, and one error item per failed customer
     for customer in customers:
-        if job["type"] == "bulk_delete" and (reason := _linked(customer)):
+        if job["type"] == "bulk_delete" and (reason := links_detail(customer)):
             if room < 1:
                 break
             chunk.failed.append((customer["id"], "linked_records", reason))
@@ -184,7 +164,7 @@ def run(tenant: str, job_id: str, time_left_ms: Callable[[], int], reserve_ms: i
     job = store.load(tenant, job_id)
     if job is None or job["status"] in TERMINAL:
         return False
-    principal = acting_principal(tenant, job)
+    principal = job_principal(tenant, job)
     if job["status"] == "queued":
         changes = {
             "status": "running",

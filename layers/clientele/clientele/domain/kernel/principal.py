@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 TENANT_WIDE_ROLES = frozenset({"admin", "manager"})
 
@@ -21,3 +22,14 @@ class Principal:
 
     def can_see(self, organization_id: str | None) -> bool:
         return not self.organization_scoped or organization_id == self.organization_id
+
+
+def job_principal(tenant: str, job: dict[str, Any]) -> Principal:
+    """Whose view of the customers a job acts with: its creator's role and organization."""
+    scope = job.get("scope") or {}
+    return Principal(
+        tenant_id=tenant,
+        subject=job.get("created_by"),
+        role=scope.get("role"),
+        organization_id=scope.get("organization_id"),
+    )
