@@ -108,6 +108,17 @@ def test_other_tenants_and_organizations_get_404(runner):
     assert requests.get(url, headers=_headers(admin), timeout=30).json()["etag"] == customer["etag"]
 
 
+def test_an_id_with_an_encoded_trailing_newline_is_404(runner):
+    token = runner.token(tenant=_tenant())
+    created = _create(runner, token, {"name": "Encoded Newline"}).json()
+
+    for suffix in ("%0A", "%0D%0A", "%00"):
+        url = f"{runner.url}/v1/customers/{created['id']}{suffix}"
+        answer = requests.get(url, headers=_headers(token), timeout=30)
+        assert answer.status_code == 404, suffix
+        assert answer.json()["type"] == "/problems/not-found"
+
+
 def test_health_needs_no_token(runner):
     reply = requests.get(f"{runner.url}/health", timeout=30)
 

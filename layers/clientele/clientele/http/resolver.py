@@ -6,12 +6,13 @@ import re
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from clientele.config import get_settings
-from clientele.domain.kernel.errors import ClienteleError, HeadersTooLarge, ServiceUnavailable
+from clientele.domain.kernel.errors import ClienteleError, HeadersTooLarge, NotFound, ServiceUnavailable
 from clientele.http.problems import parameter_problem, problem_response
 from clientele.http.writes import require_writes_enabled
 from clientele.observability import flush_metrics, logger, traced
@@ -20,6 +21,9 @@ from clientele.store.kernel.errors import StoreUnavailable
 MAX_HEADER_BYTES = 10 * 1024
 ProblemRenderer = Callable[[ClienteleError, str, str], Response]
 _CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# C0 controls and DEL, raw or percent-encoded. Route patterns end in `$`, which matches before a final
+# newline: `/v1/customers/cus_X%0A` would otherwise route (and answer) as `/v1/customers/cus_X`.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _request_id(event: dict[str, Any]) -> str:
@@ -29,6 +33,13 @@ def _request_id(event: dict[str, Any]) -> str:
     return (event.get("requestContext") or {}).get("requestId") or str(uuid.uuid4())
 
 
+def _has_control_characters(event: dict[str, Any]) -> bool:
+    """Whether the request's path, or a path parameter, holds a control character (decoded or not)."""
+    raw_path = str(event.get("rawPath") or "")
+    parameters = [str(value) for value in (event.get("pathParameters") or {}).values()]
+    return any(_CONTROL_CHARACTER.search(text) for text in (raw_path, unquote(raw_path), *parameters))
+
+
 def _header_bytes(event: dict[str, Any]) -> int:
     headers = event.get("headers") or {}
     return sum(len(name) + len(str(value)) for name, value in headers.items())
@@ -36,6 +47,10 @@ def _header_bytes(event: dict[str, Any]) -> int:
 
 class ClienteleResolver(APIGatewayHttpResolver):
     """An HTTP API (payload 2.0) resolver that answers every failure as a problem document."""
+
+    def __init__(self, *, problems: ProblemRenderer, **options: Any) -> None:
+        super().__init__(**options)
+        self.problems = problems
 
     def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         # Log keys start afresh for every request (a container serves many): Lambda context,
@@ -50,9 +65,13 @@ class ClienteleResolver(APIGatewayHttpResolver):
         request_id = _request_id(event)
         logger.set_correlation_id(request_id)
         self.append_context(request_id=request_id)
+        path = event.get("rawPath") or "/"
         if _header_bytes(event) > MAX_HEADER_BYTES:
             error = HeadersTooLarge("request headers exceed 10 KB")
-            response = self._early_problem(error, event.get("rawPath") or "/", request_id)
+            response = self._early_problem(problem_response(error, path, request_id))
+        elif _has_control_characters(event):
+            # Answered as any unknown id is, in the route's own problem shape (vendor routes included).
+            response = self._early_problem(self.problems(NotFound("no such resource"), path, request_id))
         elif get_settings().tracing_enabled:
             response = traced(super().resolve)(event, context)
         else:
@@ -60,8 +79,8 @@ class ClienteleResolver(APIGatewayHttpResolver):
         response.setdefault("headers", {})["X-Request-Id"] = request_id
         return response
 
-    def _early_problem(self, error: ClienteleError, path: str, request_id: str) -> dict[str, Any]:
-        built = problem_response(error, path, request_id)
+    def _early_problem(self, built: Response) -> dict[str, Any]:
+        """A problem answered before routing, as the Lambda proxy response Powertools would build."""
         return {
             "statusCode": built.status_code,
             "headers": dict(built.headers),
@@ -89,7 +108,7 @@ def make_resolver(*, writes: bool = False, problems: ProblemRenderer = problem_r
     domain validate it, since Powertools' JSON parsing accepts what API.md §12 forbids.
     `problems` renders errors: the canonical problem details, or a vendor route's own shapes.
     """
-    app = ClienteleResolver(enable_validation=True)
+    app = ClienteleResolver(problems=problems, enable_validation=True)
 
     def problem_for(error: ClienteleError) -> Response:
         return problems(error, app.current_event.path, app.request_id)
