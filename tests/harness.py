@@ -152,6 +152,7 @@ class Api:
         content_type: str | None = "application/json",
         claims: dict[str, Any] | None = None,
         query: dict[str, str] | None = None,
+        time_left_ms: int = 10_000,
     ) -> Reply:
         event = copy.deepcopy(sample_event(function_dir))
         sent = {name: value for name, value in event["headers"].items() if name in _KEPT_SAMPLE_HEADERS}
@@ -181,7 +182,7 @@ class Api:
         event["isBase64Encoded"] = base64_body
         if text is not None:
             event["body"] = text
-        result = self.aws.handler(function_dir)(event, _Context(function_dir))
+        result = self.aws.handler(function_dir)(event, _Context(function_dir, time_left_ms))
         content = result.get("body") or ""
         media = next((v for k, v in result.get("headers", {}).items() if k.lower() == "content-type"), "")
         parsed = json.loads(content) if content and "json" in media else content

@@ -169,8 +169,44 @@ def test_unknown_parameters_are_ignored(api, seeded):
 def test_include_total_counts_every_match(api, seeded):
     reply = api.list(limit=2, include_total="true", status="active")
 
-    assert reply.body["total"] == 4 and len(reply.body["data"]) == 2
-    assert "total" not in api.list(limit=2).body
+    assert reply.body["total"] == 4 and reply.body["total_exact"] is True and len(reply.body["data"]) == 2
+    assert "total" not in api.list(limit=2).body and "total_exact" not in api.list(limit=2).body
+
+
+def _listed(api, time_left_ms=10_000, **query):
+    return api.call("customers/list", query={k: str(v) for k, v in query.items()}, time_left_ms=time_left_ms)
+
+
+def test_a_count_out_of_time_answers_a_lower_bound_not_a_timeout(api, seeded):
+    # Less time left than the answer needs: the page is still read, the count is not.
+    reply = _listed(api, time_left_ms=1_000, limit=2, include_total="true", status="active")
+
+    assert reply.status == 200 and len(reply.body["data"]) == 2
+    assert reply.body["total_exact"] is False and 0 <= reply.body["total"] < 4
+
+
+def test_a_count_out_of_calls_answers_a_lower_bound(api, seeded, monkeypatch):
+    from clientele.store.kernel import listing
+
+    monkeypatch.setattr(listing, "MAX_COUNT_CALLS", 1)  # one partition of the two archived=any reads
+
+    reply = api.list(limit=1, include_total="true", archived="any", status="active")
+
+    assert reply.body["total_exact"] is False and reply.body["total"] == 4
+
+
+def test_pages_stopped_by_the_deadline_still_walk_every_match_once(api, seeded):
+    expected = [c["id"] for c in api.walk(sort="name", archived="any", status="active")]
+    seen, cursor = [], None
+    for _ in range(20):
+        query = {"sort": "name", "archived": "any", "status": "active", "limit": 2}
+        reply = _listed(api, time_left_ms=1_000, **query, **({"cursor": cursor} if cursor else {}))
+        seen += [c["id"] for c in reply.body["data"]]
+        cursor = reply.body["next_cursor"]
+        if not reply.body["has_more"]:
+            break
+
+    assert seen == expected
 
 
 def test_pages_follow_the_cursor_exactly_once_in_order(api, seeded):

@@ -8,6 +8,7 @@ from clientele.domain.customers import lists as customer_lists
 from clientele.domain.customers.lists import CustomerListQuery
 from clientele.http import responses
 from clientele.http.auth import principal
+from clientele.http.deadlines import request_deadline
 from clientele.http.openapi import documented
 from clientele.http.resolver import make_resolver
 from clientele.http.schemas import CustomerPage
@@ -23,7 +24,7 @@ app = make_resolver()
     responses=documented(200, CustomerPage, 400, 422),
 )
 def list_customers(query: Annotated[CustomerListQuery, Query()]):
-    return responses.ok(customer_lists.list_customers(principal(app), query))
+    return responses.ok(customer_lists.list_customers(principal(app), query, request_deadline(app)))
 
 
 def handler(event, context):

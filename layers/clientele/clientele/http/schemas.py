@@ -187,6 +187,11 @@ class CustomerPage(BaseModel):
     has_more: bool
     next_cursor: str | None = Field(description="Null exactly when has_more is false")
     total: int | None = Field(None, description="The number of matches, with include_total=true")
+    total_exact: bool | None = Field(
+        None,
+        description="With include_total=true: false when counting stopped at its budget (time or calls) "
+        "before the end, and `total` is a lower bound",
+    )
 
 
 class BulkResult(BaseModel):

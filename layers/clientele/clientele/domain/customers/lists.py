@@ -222,7 +222,15 @@ def _range(low: str | None, high: str | None, after_sort_value: str | None = Non
     return None
 
 
-def list_customers(principal: Principal, query: CustomerListQuery) -> dict[str, Any]:
+def list_customers(
+    principal: Principal, query: CustomerListQuery, deadline: clock.Deadline | None = None
+) -> dict[str, Any]:
+    """A page of customers; with include_total, `total` counted within what time is left before `deadline`.
+
+    A page whose reading would run past the deadline stops early (has_more, resumable); a count that
+    runs out of calls or time answers the matches counted so far with `total_exact: false`.
+    """
+    deadline = deadline or clock.Deadline.none()
     columns = _columns(query)
     index_query, binding = plan(principal, query, query.sort)
     key = cursor_signing_key()
@@ -231,7 +239,7 @@ def list_customers(principal: Principal, query: CustomerListQuery) -> dict[str, 
         positions = cursors.redeem(query.cursor, binding, key)
         if not isinstance(positions, list) or len(positions) != len(index_query.partitions):
             raise MalformedRequest("the cursor is not one this API issued")
-    page = store.read_page(index_query, positions, query.limit)
+    page = store.read_page(index_query, positions, query.limit, stop_at=deadline.at)
     currency = get_settings().default_currency
     data = [{name: view[name] for name in columns} for view in (customer_view(i, [], currency) for i in page.items)]
     result: dict[str, Any] = {
@@ -240,5 +248,6 @@ def list_customers(principal: Principal, query: CustomerListQuery) -> dict[str, 
         "next_cursor": cursors.issue(page.positions, binding, key) if page.has_more else None,
     }
     if query.include_total:
-        result["total"] = store.count(index_query)
+        counted = store.count(index_query, stop_at=deadline.at)
+        result["total"], result["total_exact"] = counted.total, counted.exact
     return result

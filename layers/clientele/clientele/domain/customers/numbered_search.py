@@ -122,7 +122,7 @@ def search(principal: Principal, body: dict[str, Any]) -> SearchPage:
         message = f"page * page size may reach at most {MAX_WINDOW} results; narrow the search instead"
         raise ValidationFailed([FieldError("window_too_large", message, pointer="/page")])
     index_query = _index_query(principal, criteria)
-    total = listing.count(index_query)
+    total = listing.count(index_query).total
     items: list[dict] = []
     if offset < total:
         _, positions = _take(index_query, [None] * len(index_query.partitions), offset)

@@ -8,6 +8,7 @@ of each partition, so a page continues exactly after the last item it returned.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,8 @@ from clientele.store.kernel.client import call, from_item, table_name, to_attrib
 # up to 1 MB (about 1,000 customers) per call, so 10 calls keep has_more exact for tenants of
 # up to about 10,000 customers per partition even with a very selective filter.
 MAX_CALLS_PER_PAGE = 10
+# Query calls a count may make: each reads up to 1 MB of the index (roughly 500-1,000 customers).
+MAX_COUNT_CALLS = 50
 
 DONE = "done"
 
@@ -122,8 +125,18 @@ class _Partition:
         return DONE if self.exhausted else self.next_start
 
 
-def read_page(query: IndexQuery, positions: list[Any], limit: int, max_calls: int | None = None) -> Page:
-    """Up to `limit` items in sort order across the partitions, and whether more exist."""
+def read_page(
+    query: IndexQuery,
+    positions: list[Any],
+    limit: int,
+    max_calls: int | None = None,
+    stop_at: float | None = None,
+) -> Page:
+    """Up to `limit` items in sort order across the partitions, and whether more exist.
+
+    Reading stops after `max_calls` Query calls, or once the monotonic clock passes `stop_at` and the
+    page holds at least one item; a page stopped early says `has_more` and resumes where it stopped.
+    """
     max_calls = MAX_CALLS_PER_PAGE if max_calls is None else max_calls
     partitions = [_Partition(query, name, position) for name, position in zip(query.partitions, positions, strict=True)]
     # Without a filter every item read is a match: ask for no more than the page needs.
@@ -135,7 +148,8 @@ def read_page(query: IndexQuery, positions: list[Any], limit: int, max_calls: in
     while True:
         for partition in partitions:
             while not partition.buffer and not partition.exhausted:
-                if calls >= max_calls:
+                # Out of time stops a page only once it holds something, so every page makes progress.
+                if calls >= max_calls or (taken and _past(stop_at)):
                     out_of_calls = True
                     break
                 partition.fetch(fetch_limit)
@@ -160,17 +174,34 @@ def sort_value_of(query: IndexQuery, item: dict[str, Any]) -> str:
     return item[query.sort_attribute]
 
 
-def count(query: IndexQuery) -> int:
-    """How many items match (Select=COUNT through every page; costs a call per 1 MB read)."""
-    total = 0
+def _past(stop_at: float | None) -> bool:
+    return stop_at is not None and time.monotonic() >= stop_at
+
+
+@dataclass(frozen=True)
+class Count:
+    total: int
+    exact: bool  # False: reading stopped first, and `total` is a lower bound
+
+
+def count(query: IndexQuery, max_calls: int | None = None, stop_at: float | None = None) -> Count:
+    """How many items match: Select=COUNT page after page (a call per 1 MB read), within a budget.
+
+    Stops before a call that would exceed `max_calls`, or once the monotonic clock passes `stop_at`.
+    """
+    max_calls = MAX_COUNT_CALLS if max_calls is None else max_calls
+    total = calls = 0
     for partition in query.partitions:
         start = None
         while True:
+            if calls >= max_calls or _past(stop_at):
+                return Count(total, exact=False)
             params = _query_params(query, partition, start, None)
             params["Select"] = "COUNT"
             page = call("query", **params)
+            calls += 1
             total += page.get("Count", 0)
             start = page.get("LastEvaluatedKey")
             if start is None:
                 break
-    return total
+    return Count(total, exact=True)
