@@ -12,6 +12,11 @@ customer item (about 50 attributes) took a millisecond of emulator time per writ
 swamped every request-count comparison. The replacement ``Item`` constructor makes the same
 400 KB check over a running total, in linear time (updates keep moto's own check).
 
+DynamoDB Streams: moto keeps every stream record of a table forever (old and new images of
+every write), so a long local session or test run grows without bound. Like DynamoDB's
+24-hour retention, the patched shard keeps the newest ``MAX_STREAM_RECORDS`` and reading from
+before them starts at the oldest kept (DynamoDB would say the data was trimmed).
+
 S3 event notifications: moto URL-encodes the object key with ``quote_plus``, which also
 turns ``/`` into ``%2F``; S3 form-encodes the key but leaves the slashes (``uploads/my+file.csv``).
 """
@@ -35,14 +40,18 @@ from moto.dynamodb.exceptions import (
 )
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
-from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.table import StreamShard, Table
 from moto.dynamodb.models.utilities import bytesize
 
 MAX_TRANSACTION_ACTIONS = 100
 _OPERATIONS = ("ConditionCheck", "Put", "Delete", "Update")
 _PATCH_MARKER = "_localdev_item_snapshots"
 
+MAX_STREAM_RECORDS = 50_000
+_STREAM_TRIM = 5_000  # records dropped at once, so trimming is rare
 _original_transact_write_items = DynamoDBBackend.transact_write_items
+_original_stream_add = StreamShard.add
+_original_stream_get = StreamShard.get
 _original_item_init = Item.__init__
 # moto's own bound: between DynamoDB's documented 400 KB and the 409-410 KB it really allows.
 _ITEM_SIZE_LIMIT = 405_000
@@ -71,7 +80,8 @@ class _ItemSnapshot:
     range_key: DynamoType | None
     item: Item | None
     had_partition: bool
-    stream_length: int | None
+    # The sequence number the next stream record would get: records from it on are the transaction's.
+    stream_end: int | None
 
     def restore(self) -> None:
         items = self.table.items
@@ -90,8 +100,8 @@ class _ItemSnapshot:
         else:
             items[self.hash_key][self.range_key] = self.item
         shard = self.table.stream_shard
-        if shard is not None and self.stream_length is not None:
-            del shard.items[self.stream_length :]
+        if shard is not None and self.stream_end is not None:
+            del shard.items[max(0, self.stream_end - shard.starting_sequence_number) :]
 
 
 def _snapshot(table: Table, hash_key: DynamoType, range_key: DynamoType | None) -> _ItemSnapshot:
@@ -103,7 +113,7 @@ def _snapshot(table: Table, hash_key: DynamoType, range_key: DynamoType | None) 
         range_key=range_key,
         item=copy.deepcopy(current) if current is not None else None,
         had_partition=hash_key in table.items,
-        stream_length=len(shard.items) if shard is not None else None,
+        stream_end=shard.starting_sequence_number + len(shard.items) if shard is not None else None,
     )
 
 
@@ -199,6 +209,19 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
         raise TransactionCanceledException(reasons)
 
 
+def _stream_add(self: StreamShard, old: Item | None, new: Item | None) -> None:
+    """moto's StreamShard.add, keeping at most about MAX_STREAM_RECORDS records (the newest)."""
+    _original_stream_add(self, old, new)
+    if len(self.items) > MAX_STREAM_RECORDS + _STREAM_TRIM:
+        del self.items[:_STREAM_TRIM]
+        self.starting_sequence_number += _STREAM_TRIM
+
+
+def _stream_get(self: StreamShard, start: int, quantity: int) -> list[dict[str, Any]]:
+    """moto's StreamShard.get; a position in the trimmed past reads from the oldest record kept."""
+    return _original_stream_get(self, max(start, self.starting_sequence_number), quantity)
+
+
 def s3_event_key(key: str, safe: str = "/", *args: Any, **kwargs: Any) -> str:
     """Form-encode an object key as S3 notifications do: spaces as ``+``, slashes kept."""
     return quote_plus(key, safe, *args, **kwargs)
@@ -208,6 +231,8 @@ def install() -> None:
     """Apply the fix-ups (idempotent)."""
     s3_notifications.quote_plus = s3_event_key  # type: ignore[attr-defined]
     Item.__init__ = _item_init  # type: ignore[method-assign]
+    StreamShard.add = _stream_add  # type: ignore[method-assign]
+    StreamShard.get = _stream_get  # type: ignore[method-assign]
     if getattr(DynamoDBBackend.transact_write_items, _PATCH_MARKER, False):
         return
     setattr(transact_write_items, _PATCH_MARKER, True)
@@ -218,6 +243,8 @@ def uninstall() -> None:
     """Put moto's own implementations back (the benchmark compares both)."""
     s3_notifications.quote_plus = quote_plus  # type: ignore[attr-defined]
     Item.__init__ = _original_item_init  # type: ignore[method-assign]
+    StreamShard.add = _original_stream_add  # type: ignore[method-assign]
+    StreamShard.get = _original_stream_get  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = _original_transact_write_items  # type: ignore[method-assign]
 
 

@@ -6,12 +6,16 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import boto3
+from botocore.config import Config
+
 from localdev.authorizer import JwtAuthorizer
 from localdev.emulator import Emulator, connect_or_start
 from localdev.functions import Functions, add_to_sys_path, prepare_environment
 from localdev.gateway import Gateway
 from localdev.poller import SqsPoller
 from localdev.resources import AwsClients, LocalResources, create_resources
+from localdev.streams import StreamPoller
 from localdev.template import DEFAULT_REGION, Template
 from localdev.tokens import local_secret
 
@@ -53,7 +57,7 @@ class LocalRunner:
         self.resources: LocalResources | None = None
         self.functions: Functions | None = None
         self.gateway: Gateway | None = None
-        self.pollers: list[SqsPoller] = []
+        self.pollers: list[SqsPoller | StreamPoller] = []
         self._saved_environ: dict[str, str] | None = None
 
     @property
@@ -120,9 +124,35 @@ class LocalRunner:
                 region=region,
             )
             self.pollers.append(poller.start())
+        self._start_stream_pollers(endpoint, region)
         if self.warm:
             # Cold starts paid in the background: the gateway answers meanwhile.
             threading.Thread(target=self.functions.warm, name="warm-functions", daemon=True).start()
+
+    def _start_stream_pollers(self, endpoint: str, region: str) -> None:
+        """Each DynamoDB event source of the template reads its table's stream, as Lambda would."""
+        if self.resources is None or self.functions is None or self.template is None:
+            raise RuntimeError("resources and functions come first")
+        session = boto3.session.Session(region_name=region)
+        # Account-based endpoints (botocore's default for DynamoDB Streams) are not what emulators serve.
+        streams = session.client(
+            "dynamodbstreams", endpoint_url=endpoint, config=Config(account_id_endpoint_mode="disabled")
+        )
+        sqs = session.client("sqs", endpoint_url=endpoint)
+        for source in self.template.stream_event_sources():
+            if not source.enabled:
+                continue
+            failure_queue = self.resources.queues.get(source.on_failure_queue_id or "")
+            poller = StreamPoller(
+                source,
+                self.resources.physical[source.table_id].attributes["StreamArn"],
+                self.functions.invoke,
+                streams=streams,
+                sqs=sqs,
+                failure_queue_url=failure_queue,
+                region=region,
+            )
+            self.pollers.append(poller.start())
 
     def stop(self) -> None:
         for poller in self.pollers:

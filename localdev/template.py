@@ -154,6 +154,24 @@ class SqsEventSource:
     enabled: bool
 
 
+@dataclass(frozen=True)
+class StreamEventSource:
+    """A DynamoDB event source mapping: a table's stream feeding a function."""
+
+    function_id: str
+    event_id: str
+    table_id: str
+    starting_position: str
+    batch_size: int
+    batching_window_seconds: float
+    report_batch_item_failures: bool
+    bisect_on_error: bool
+    maximum_retry_attempts: int  # -1: until the record expires
+    on_failure_queue_id: str | None
+    filter_patterns: tuple[dict[str, Any], ...]
+    enabled: bool
+
+
 # ----------------------------------------------------------------------------- the template
 
 
@@ -362,6 +380,49 @@ class Template:
                 )
             )
         return sources
+
+    def stream_event_sources(self) -> list[StreamEventSource]:
+        resolver = self.resolver()
+        tables = self.resources_of_type("AWS::DynamoDB::Table")
+        queues = self.resources_of_type("AWS::SQS::Queue")
+        sources = []
+        for function_id, event_id, props in self._events("DynamoDB"):
+            stream = props.get("Stream")
+            if not (isinstance(stream, dict) and "Fn::GetAtt" in stream and stream["Fn::GetAtt"][0] in tables):
+                raise TemplateError(f"{function_id}.{event_id}: only !GetAtt <Table>.StreamArn streams are emulated")
+            on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+            failure_queue = _queue_of(queues, on_failure) if on_failure is not None else None
+            if on_failure is not None and failure_queue is None:
+                raise TemplateError(f"{function_id}.{event_id}: only SQS queues of this template as OnFailure")
+            patterns = [
+                json.loads(resolver.resolve(entry.get("Pattern")))
+                for entry in ((props.get("FilterCriteria") or {}).get("Filters") or [])
+            ]
+            response_types = resolver.resolve(props.get("FunctionResponseTypes") or [])
+            sources.append(
+                StreamEventSource(
+                    function_id=function_id,
+                    event_id=event_id,
+                    table_id=stream["Fn::GetAtt"][0],
+                    starting_position=str(resolver.resolve(props.get("StartingPosition", "TRIM_HORIZON"))),
+                    batch_size=int(resolver.resolve(props.get("BatchSize", 100))),
+                    batching_window_seconds=float(resolver.resolve(props.get("MaximumBatchingWindowInSeconds", 0))),
+                    report_batch_item_failures="ReportBatchItemFailures" in response_types,
+                    bisect_on_error=_truthy(resolver.resolve(props.get("BisectBatchOnFunctionError", False))),
+                    maximum_retry_attempts=int(resolver.resolve(props.get("MaximumRetryAttempts", -1))),
+                    on_failure_queue_id=failure_queue,
+                    filter_patterns=tuple(patterns),
+                    enabled=_truthy(resolver.resolve(props.get("Enabled", True))),
+                )
+            )
+        return sources
+
+
+def _queue_of(queues: Mapping[str, Any], value: Any) -> str | None:
+    """The logical id of the queue `!GetAtt <Queue>.Arn` names, if it names one of this template."""
+    if isinstance(value, dict) and "Fn::GetAtt" in value and value["Fn::GetAtt"][0] in queues:
+        return str(value["Fn::GetAtt"][0])
+    return None
 
 
 def merge_globals(global_value: Any, local_value: Any) -> Any:

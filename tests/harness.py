@@ -47,6 +47,7 @@ class Emulated:
     clients: Any
     specs: dict[str, Any]
     modules: dict[str, Any] = field(default_factory=dict)
+    stream_pollers: list[Any] = field(default_factory=list)
 
     @property
     def table(self) -> str:
@@ -301,6 +302,47 @@ def run_import_worker(
 ) -> int:
     """Deliver the import queue's messages (S3 notifications, continuations) to the import worker."""
     return run_queue(aws, "ImportQueue", "imports/run", time_left_ms=time_left_ms, max_messages=max_messages)
+
+
+def run_change_stream(aws: Emulated) -> int:
+    """Deliver the table stream's records (all since the last call) to the functions that follow it.
+
+    The local runner's stream poller does it, with the handlers invoked in-process and without
+    waiting for batching windows. Returns how many records were delivered.
+    """
+    from localdev.streams import StreamPoller
+    from localdev.template import Template
+
+    if not aws.stream_pollers:
+        by_logical_id = {spec.logical_id: name for name, spec in aws.specs.items()}
+        streams = boto3_client("dynamodbstreams")
+        for source in Template.load(ROOT / "template.yaml", region=REGION).stream_event_sources():
+            function_dir = by_logical_id[source.function_id]
+
+            def invoke(_function_id: str, event: dict[str, Any], function_dir: str = function_dir) -> Any:
+                return aws.handler(function_dir)(event, _Context(function_dir))
+
+            aws.stream_pollers.append(
+                StreamPoller(
+                    source,
+                    aws.resources.physical[source.table_id].attributes["StreamArn"],
+                    invoke,
+                    streams=streams,
+                    sqs=aws.clients.sqs,
+                    failure_queue_url=aws.resources.queues.get(source.on_failure_queue_id or ""),
+                    region=REGION,
+                )
+            )
+    return sum(poller.drain() for poller in aws.stream_pollers)
+
+
+def boto3_client(service: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    # botocore routes DynamoDB (Streams) calls to account-based endpoints moto does not serve.
+    config = Config(account_id_endpoint_mode="disabled")
+    return boto3.session.Session(region_name=REGION).client(service, config=config)
 
 
 def run_queue(

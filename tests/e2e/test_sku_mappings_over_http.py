@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections import Counter
 
@@ -103,3 +104,32 @@ def test_two_concurrent_upserts_of_a_new_sku_make_one_mapping(runner):
         assert replies[0].json()["id"] == replies[1].json()["id"]
         listed = requests.get(base, params={"q": sku}, headers=_headers(token), timeout=30).json()["data"]
         assert [m["id"] for m in listed] == [replies[0].json()["id"]]
+
+
+def test_a_deleted_customers_mappings_are_purged_by_the_change_stream(runner):
+    tenant = _tenant()
+    token = runner.token(tenant=tenant)
+    customer = requests.post(
+        f"{runner.url}/v1/customers", json={"name": "Purged over HTTP"}, headers=_headers(token), timeout=30
+    ).json()
+    base = f"{runner.url}/v1/customers/{customer['id']}/sku-mappings"
+    for sku in ("A", "B"):
+        requests.post(base, json={"customer_sku": sku, "product_id": "P"}, headers=_headers(token), timeout=30)
+    gone = requests.delete(
+        f"{runner.url}/v1/customers/{customer['id']}", headers={**_headers(token), "If-Match": "*"}, timeout=30
+    )
+    assert gone.status_code == 204
+
+    dynamodb = runner.aws_client("dynamodb")
+    partition = {":pk": {"S": f"T#{tenant}#C#{customer['id']}"}}
+    deadline = time.monotonic() + 10
+    left = None
+    while time.monotonic() < deadline:
+        left = dynamodb.query(
+            TableName=runner.aws["table"], KeyConditionExpression="pk = :pk", ExpressionAttributeValues=partition
+        )["Items"]
+        if not left:
+            break
+        time.sleep(0.2)
+
+    assert left == []

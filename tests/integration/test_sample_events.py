@@ -21,9 +21,12 @@ def test_each_sample_event_names_its_function_route(aws):
     template = Template.load(ROOT / "template.yaml")
     routes = {route.function_id: route.route_key for route in template.http_routes()}
     queues = {source.function_id for source in template.sqs_event_sources()}
+    streams = {source.function_id for source in template.stream_event_sources()}
     for function_dir, spec in aws.specs.items():
         if spec.logical_id in queues:
             assert sample_event(function_dir)["Records"][0]["eventSource"] == "aws:sqs", function_dir
+        elif spec.logical_id in streams:
+            assert sample_event(function_dir)["Records"][0]["eventSource"] == "aws:dynamodb", function_dir
         else:
             assert sample_event(function_dir)["routeKey"] == routes[spec.logical_id], function_dir
 

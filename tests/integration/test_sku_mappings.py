@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.harness import Api, Reply, new_tenant
+from tests.harness import Api, Reply, new_tenant, run_change_stream, run_job_worker
 
 SKM_ID = re.compile(r"skm_[0-9A-HJKMNP-TV-Z]{26}")
 UNKNOWN_CUSTOMER = "cus_01JD3X5V7R2T8E6Q9M4K1N0B5C"
@@ -703,7 +703,7 @@ def test_load_many_reads_more_than_100_keys(api, aws, customer, dynamodb_calls):
     assert dynamodb_calls == ["BatchGetItem", "BatchGetItem"]
 
 
-def test_a_hard_deleted_customer_takes_its_sku_mappings_along(api, stored):
+def test_a_hard_deleted_customer_takes_its_sku_mappings_along(api, aws, stored):
     customer = api.created({"name": "Going away"})
     for sku in ("A", "B", "C"):
         assert (
@@ -720,15 +720,67 @@ def test_a_hard_deleted_customer_takes_its_sku_mappings_along(api, stored):
     fresh = api.get(customer["id"])
 
     assert api.delete(customer["id"], fresh.etag).status == 204
+    run_change_stream(aws)
     assert stored(f"T#{api.tenant}#C#{customer['id']}") == []
 
 
-def test_bulk_deletes_take_sku_mappings_along(api, stored):
+def test_the_purge_follows_from_the_change_stream_so_no_crash_after_the_delete_leaves_orphans(api, aws, stored):
+    customer = api.created({"name": "Crash after delete"})
+    api.call("sku_mappings/upsert", customer_id=customer["id"], body={"customer_sku": "X", "product_id": "P"})
+
+    # The request's work ends with the delete's commit: whatever happens to it afterwards, the
+    # stream holds the removal until the change stream function has followed it.
+    assert api.delete(customer["id"], "*").status == 204
+    assert {item["sk"] for item in stored(f"T#{api.tenant}#C#{customer['id']}")} >= {"SKU#X"}
+    run_change_stream(aws)
+
+    assert stored(f"T#{api.tenant}#C#{customer['id']}") == []
+
+
+def test_a_redelivered_removal_purges_nothing_twice(api, aws, stored, dynamodb_calls):
+    from clientele.domain.change_stream import effects
+
+    customer = api.created({"name": "Twice removed"})
+    api.call("sku_mappings/upsert", customer_id=customer["id"], body={"customer_sku": "X", "product_id": "P"})
+    api.delete(customer["id"], "*")
+    run_change_stream(aws)
+    old_image = {"sku_mappings_count": 1}
+    key = {"pk": f"T#{api.tenant}#C#{customer['id']}", "sk": "CUSTOMER"}
+    dynamodb_calls.clear()
+
+    effects.apply("REMOVE", key, old_image)  # the same record again: nothing left to remove
+
+    assert dynamodb_calls == ["Query"]
+    assert stored(f"T#{api.tenant}#C#{customer['id']}") == []
+
+
+def test_bulk_deletes_take_sku_mappings_along(api, aws, stored):
     customer = api.created({"name": "Bulk going away"})
     api.call("sku_mappings/upsert", customer_id=customer["id"], body={"customer_sku": "X", "product_id": "P"})
 
     assert api.bulk("delete", {"ids": [customer["id"]]}).status == 200
+    run_change_stream(aws)
     assert stored(f"T#{api.tenant}#C#{customer['id']}") == []
+
+
+def test_bulk_deletes_by_filter_take_sku_mappings_along(api, aws, stored):
+    customer = api.created({"name": "Filter going away", "branch": "Purged"})
+    api.call("sku_mappings/upsert", customer_id=customer["id"], body={"customer_sku": "X", "product_id": "P"})
+
+    assert api.bulk("delete", {"filter": {"branch": "Purged"}}).status == 202
+    run_job_worker(aws)
+    run_change_stream(aws)
+    assert stored(f"T#{api.tenant}#C#{customer['id']}") == []
+
+
+def test_customers_without_mappings_cost_the_change_stream_no_read(api, aws, dynamodb_calls):
+    run_change_stream(aws)
+    customer = api.created({"name": "Never mapped"})
+    api.delete(customer["id"], "*")
+    dynamodb_calls.clear()
+
+    assert run_change_stream(aws) >= 1
+    assert dynamodb_calls == []
 
 
 def _ids(api, customer_id):

@@ -42,7 +42,6 @@ from clientele.observability import count
 from clientele.store.customers import items as store
 from clientele.store.kernel.errors import ConditionNotMet, ItemChanged, LinkedRecordsExist, UniqueValueTaken
 from clientele.store.kernel.transactions import Transaction, TransactionCancelled
-from clientele.store.sku_mappings import items as sku_store
 
 # Uniqueness rules in the order a conflict is reported when several are broken at once.
 UNIQUE_FIELDS = ("code", "external_id", "name_postal_code")
@@ -503,19 +502,8 @@ def delete(principal: Principal, customer_id: str, if_match: IfMatch | None, *, 
         raise LinkedRecords(link_counts(linked.current)) from None
     except ItemChanged as changed:
         raise _changed_elsewhere(changed, customer_id) from None
+    # Its SKU mappings follow from the table's change stream (domain.change_stream.effects).
     count("CustomersDeleted")
-    remove_sku_mappings(principal.tenant_id, [customer])
-
-
-def remove_sku_mappings(tenant: str, deleted: Iterable[dict[str, Any]]) -> None:
-    """After hard deletes: remove the SKU mappings of the deleted customers that had some.
-
-    They can't go in the delete's transaction (a customer may have thousands); once the customer
-    item is gone no mapping can be written for it, so this pass leaves none behind.
-    """
-    for customer in deleted:
-        if customer.get(sku_store.MAPPINGS_COUNTER):
-            sku_store.purge(tenant, customer["id"])
 
 
 def set_archived(principal: Principal, customer_id: str, archived: bool, if_match: IfMatch | None) -> CustomerView:

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from clientele.domain.customers.links import link_reasons, links_detail
-from clientele.domain.customers.service import archive_state, held_guards, prepare_change, remove_sku_mappings
+from clientele.domain.customers.service import archive_state, held_guards, prepare_change
 from clientele.domain.jobs import bulk_jobs as jobs
 from clientele.domain.kernel import ids
 from clientele.domain.kernel.errors import FieldError, ValidationFailed
@@ -156,9 +156,8 @@ def bulk_delete(principal: Principal, customer_ids: list[str]) -> list[dict[str,
         deletions = [
             store.CustomerDeletion(c["id"], c["version"], held_guards(c), c.get("address_ids") or []) for c in customers
         ]
-        errors = store.delete_many(principal.tenant_id, deletions)
-        remove_sku_mappings(principal.tenant_id, [c for c in customers if c["id"] not in errors])
-        return errors
+        # The deleted customers' SKU mappings follow from the table's change stream.
+        return store.delete_many(principal.tenant_id, deletions)
 
     outcomes = _in_rounds(principal, customer_ids, decide, write, "deleted")
     count("CustomersDeleted", sum(1 for outcome, _ in outcomes.values() if outcome == "deleted"))

@@ -20,7 +20,7 @@ from pydantic import ConfigDict
 
 from clientele.domain.customers.links import links_detail
 from clientele.domain.customers.lists import CustomerFilter, plan
-from clientele.domain.customers.service import archive_state, held_guards, prepare_change, remove_sku_mappings
+from clientele.domain.customers.service import archive_state, held_guards, prepare_change
 from clientele.domain.kernel import clock, ids
 from clientele.domain.kernel.errors import NotFound
 from clientele.domain.kernel.principal import Principal, job_principal
@@ -199,9 +199,8 @@ def _commit(principal: Principal, job: dict[str, Any], customers: list[dict[str,
             principal.tenant_id, job["id"], job["version"], changes, units=chunk.units, errors=errors
         )
         if not failures:
+            # Deleted customers' SKU mappings follow from the table's change stream.
             count("BulkJobCustomers", len(chunk.done))
-            if job["type"] == "bulk_delete":
-                remove_sku_mappings(principal.tenant_id, [by_id[customer_id] for customer_id in chunk.units])
             return {**job, **changes}
         fresh = customer_store.load_many(principal.tenant_id, [failure.key for failure in failures])
         for failure in failures:

@@ -10,6 +10,7 @@ Archived customers keep their mappings writable, as their address book is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -205,3 +206,16 @@ def export(principal: Principal, customer_id: str) -> Export:
         for mapping in page
     )
     return csv_downloads.deliver(principal.tenant_id, f"sku-mappings-{customer_id}.csv", EXPORT_COLUMNS, rows)
+
+
+def purge_deleted_customer(tenant: str, customer_id: str, deleted: Mapping[str, Any]) -> int:
+    """Remove the SKU mappings of a hard-deleted customer (`deleted`: its item as it was); idempotent.
+
+    The counter on the deleted item says whether it had any: every mapping write adds to it in
+    the same transaction, so a customer that had none costs no read.
+    """
+    if not int(deleted.get(store.MAPPINGS_COUNTER) or 0):
+        return 0
+    removed = store.purge(tenant, customer_id)
+    count("SkuMappingsPurged", removed)
+    return removed

@@ -7,7 +7,7 @@ escaped so that no value can reach into another key's space.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 CUSTOMER_SK = "CUSTOMER"
 # Addresses sort right after their customer: one Query with begins_with(sk, "CUSTOMER")
@@ -39,6 +39,16 @@ def customer_pk(tenant: str, customer_id: str) -> str:
 
 def customer_key(tenant: str, customer_id: str) -> dict[str, str]:
     return {"pk": customer_pk(tenant, customer_id), "sk": CUSTOMER_SK}
+
+
+def customer_of(key: Mapping[str, str]) -> tuple[str, str] | None:
+    """(tenant, customer id) when `key` is a customer item's key, else None."""
+    if key.get("sk") != CUSTOMER_SK:
+        return None
+    parts = str(key.get("pk", "")).split("#")
+    if len(parts) != 4 or parts[0] != "T" or parts[2] != "C":
+        return None
+    return parts[1], parts[3]
 
 
 def address_key(tenant: str, customer_id: str, address_id: str) -> dict[str, str]:

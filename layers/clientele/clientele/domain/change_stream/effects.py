@@ -1,0 +1,29 @@
+"""The effects of one changed table item, applied at least once from the table's DynamoDB stream.
+
+Every effect is idempotent: a stream record is delivered at least once (retries, bisected batches,
+a batch re-sent from its first failed record), so applying a record twice must change nothing more.
+
+Effects today:
+- a hard-deleted customer's SKU mappings are purged. They can't go in the delete's own transaction
+  (a customer may have thousands), and doing it in the request after the commit could be cut short
+  by a crash; the stream delivers the removal until it is processed, and no mapping can be written
+  once the customer item is gone (every mapping write checks it), so no orphan can remain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from clientele.domain.sku_mappings import service as sku_mappings
+from clientele.store.kernel import keys
+
+
+def apply(event_name: str, item_key: Mapping[str, str], old_image: Mapping[str, Any] | None) -> None:
+    """Follow one stream record: `event_name` INSERT/MODIFY/REMOVE, the item's key, its image before."""
+    customer = keys.customer_of(item_key)
+    if customer is None:
+        return  # not a customer item: nothing follows it yet
+    tenant, customer_id = customer
+    if event_name == "REMOVE" and old_image is not None:
+        sku_mappings.purge_deleted_customer(tenant, customer_id, old_image)
