@@ -13,7 +13,7 @@ field and the status 000 uses (a validation error is 400, not 422).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -35,6 +35,9 @@ from clientele.http.openapi import documented
 from clientele.http.problems import problem_response
 from clientele.http.schemas import GatewayMessage
 from clientele.http.types import HttpResponse
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 PATH = "/api/ManageCustomers.php"
 TAG = "Vendor 000 (Shiipp)"
@@ -357,7 +360,9 @@ _ERRORS = {
 }
 
 
-def responses(status: int, model: type | None, *errors: int, description: str = "Success") -> dict[int, Any]:
+def responses(
+    status: int, model: type | None, *errors: int, description: str = "Success"
+) -> dict[int, OpenAPIResponse]:
     """A 000 route's documented answers: its envelopes, and the gateway's own answers."""
     documented_answers = documented(status, model, description=description)
     for code in (403, *errors):
