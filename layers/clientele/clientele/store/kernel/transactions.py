@@ -13,9 +13,7 @@ from clientele.store.kernel.errors import StoreError, StoreUnavailable
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import (
         AttributeValueTypeDef,
-        ConditionCheckTypeDef,
         TransactWriteItemTypeDef,
-        UpdateTypeDef,
     )
 
 MAX_ACTIONS = 100
@@ -107,13 +105,11 @@ class Transaction:
         return_old: bool = False,
     ) -> None:
         conditions = _conditions(condition, names, values, return_old)
-        action: UpdateTypeDef = {
-            "TableName": table_name(),
-            "Key": to_item(key),
-            "UpdateExpression": update,
-            **conditions,
-        }
-        self._add({"Update": action}, tag, key)
+        self._add(
+            {"Update": {"TableName": table_name(), "Key": to_item(key), "UpdateExpression": update, **conditions}},
+            tag,
+            key,
+        )
 
     def delete(
         self,
@@ -148,13 +144,18 @@ class Transaction:
         values: dict[str, Any] | None = None,
     ) -> None:
         conditions = _conditions(None, names, values, return_old=False)
-        action: ConditionCheckTypeDef = {
-            "TableName": table_name(),
-            "Key": to_item(key),
-            "ConditionExpression": condition,
-            **conditions,
-        }
-        self._add({"ConditionCheck": action}, tag, key)
+        self._add(
+            {
+                "ConditionCheck": {
+                    "TableName": table_name(),
+                    "Key": to_item(key),
+                    "ConditionExpression": condition,
+                    **conditions,
+                }
+            },
+            tag,
+            key,
+        )
 
     def execute(self) -> None:
         """Run the actions atomically. Raises TransactionCancelled naming each failed action's tag.
