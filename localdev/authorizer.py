@@ -11,7 +11,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from localdev.tokens import LOCAL_AUDIENCE, LOCAL_ISSUER, b64url_decode, hs256_signature, local_secret
 
@@ -54,7 +54,7 @@ def _decode_segment(segment: str) -> Any:
     return json.loads(b64url_decode(segment), parse_constant=_reject_constant)
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from werkzeug.serving import make_server
+from werkzeug.serving import ThreadedWSGIServer
 
 from localdev.serving import BackgroundServer
 
@@ -128,7 +128,7 @@ class Emulator:
 
 def start_embedded(host: str = "127.0.0.1", port: int = 0) -> Emulator:
     """Start moto's WSGI app on ``host:port`` (0: a free port) in a daemon thread."""
-    from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
     class QuietRequestHandler(MotoRequestHandler):
         # Headers and body are separate writes: without this each call can wait ~40 ms for a delayed ACK.
@@ -138,7 +138,7 @@ def start_embedded(host: str = "127.0.0.1", port: int = 0) -> Emulator:
             """One line per emulated AWS call would drown the gateway's own access log."""
 
     app = OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
-    server = make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
+    server = ThreadedWSGIServer(host, port, app, handler=QuietRequestHandler)
     server.daemon_threads = True
     serving = BackgroundServer(server, "moto-server")
     endpoint = f"http://{host}:{server.server_port}"

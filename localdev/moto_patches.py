@@ -84,7 +84,8 @@ class _ItemSnapshot:
     stream_end: int | None
 
     def restore(self) -> None:
-        items = self.table.items
+        # Hash key -> item, or hash key -> range key -> item (moto types it as the latter only).
+        items: dict[DynamoType, Any] = self.table.items
         if self.range_key is None:
             if self.item is None:
                 items.pop(self.hash_key, None)
@@ -119,7 +120,8 @@ def _snapshot(table: Table, hash_key: DynamoType, range_key: DynamoType | None) 
 
 def _action_key(table: Table, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
     if op_type != "Put":
-        return op["Key"]
+        key: dict[str, Any] = op["Key"]
+        return key
     attrs = op["Item"]
     key_names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
     missing = [name for name in key_names if name not in attrs]
@@ -133,7 +135,8 @@ def _action_key(table: Table, op_type: str, op: dict[str, Any]) -> dict[str, Any
 def _apply(backend: DynamoDBBackend, op_type: str, op: dict[str, Any], key: dict[str, Any]) -> None:
     """Perform one action whose condition already held, through moto's own write paths."""
     table_name = op["TableName"]
-    expressions = {
+    # Either may be absent (None), as in moto's own transactions.
+    expressions: dict[str, Any] = {
         "expression_attribute_names": op.get("ExpressionAttributeNames"),
         "expression_attribute_values": op.get("ExpressionAttributeValues"),
     }
@@ -229,23 +232,23 @@ def s3_event_key(key: str, safe: str = "/", *args: Any, **kwargs: Any) -> str:
 
 def install() -> None:
     """Apply the fix-ups (idempotent)."""
-    s3_notifications.quote_plus = s3_event_key  # type: ignore[attr-defined]
-    Item.__init__ = _item_init  # type: ignore[method-assign]
-    StreamShard.add = _stream_add  # type: ignore[method-assign]
-    StreamShard.get = _stream_get  # type: ignore[method-assign]
+    s3_notifications.quote_plus = s3_event_key  # type: ignore[attr-defined, assignment]  # patching a name moto imports (ours: str keys only)
+    Item.__init__ = _item_init  # type: ignore[method-assign]  # a monkeypatch
+    StreamShard.add = _stream_add  # type: ignore[method-assign]  # a monkeypatch
+    StreamShard.get = _stream_get  # type: ignore[method-assign]  # a monkeypatch
     if getattr(DynamoDBBackend.transact_write_items, _PATCH_MARKER, False):
         return
     setattr(transact_write_items, _PATCH_MARKER, True)
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]  # a monkeypatch
 
 
 def uninstall() -> None:
     """Put moto's own implementations back (the benchmark compares both)."""
-    s3_notifications.quote_plus = quote_plus  # type: ignore[attr-defined]
-    Item.__init__ = _original_item_init  # type: ignore[method-assign]
-    StreamShard.add = _original_stream_add  # type: ignore[method-assign]
-    StreamShard.get = _original_stream_get  # type: ignore[method-assign]
-    DynamoDBBackend.transact_write_items = _original_transact_write_items  # type: ignore[method-assign]
+    s3_notifications.quote_plus = quote_plus  # type: ignore[attr-defined]  # moto imports it without re-exporting
+    Item.__init__ = _original_item_init  # type: ignore[method-assign]  # undoing the monkeypatch
+    StreamShard.add = _original_stream_add  # type: ignore[method-assign]  # undoing the monkeypatch
+    StreamShard.get = _original_stream_get  # type: ignore[method-assign]  # undoing the monkeypatch
+    DynamoDBBackend.transact_write_items = _original_transact_write_items  # type: ignore[method-assign]  # undoing it
 
 
 def installed() -> bool:

@@ -61,12 +61,13 @@ COMPAT = DocumentKind(COMPAT_DOCUMENT, "Clientele vendor-compatible routes", COM
 
 def _merged(template: Template, kind: DocumentKind) -> dict[str, Any]:
     from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
     merge = OpenAPIMerge(
         title=kind.title,
         version="1.0.0",
         description=kind.description,
-        security_schemes={"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
         security=[{"bearer": []}],
         on_conflict="error",
     )
@@ -76,7 +77,8 @@ def _merged(template: Template, kind: DocumentKind) -> dict[str, Any]:
             merge.add_file(specs[route.function_id].module_file)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a function that fails to load must fail the build
-        return json.loads(merge.get_openapi_json_schema())
+        document: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
+    return document
 
 
 def _constrain_query_parameters(document: dict[str, Any]) -> None:
@@ -90,7 +92,9 @@ def _constrain_query_parameters(document: dict[str, Any]) -> None:
             # share limit, cursor and q; the largest model would lend them its constraints).
             candidates = [s for s in schemas.values() if names and names <= set(s.get("properties", {}))]
             model = min(candidates, key=lambda schema: len(schema["properties"]), default=None)
-            for parameter in query if model else []:
+            if model is None:
+                continue
+            for parameter in query:
                 field = dict(model["properties"][parameter["name"]])
                 description = field.pop("description", None)
                 parameter["schema"] = field

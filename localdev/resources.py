@@ -6,6 +6,8 @@ external endpoint, or in-process moto (``mock_aws``) when given plain boto3 clie
 Idempotent: whatever already exists is reused.
 """
 
+from __future__ import annotations
+
 import json
 import logging
 import os
@@ -13,17 +15,26 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from secrets import token_urlsafe
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.exceptions import ClientError
 
 from localdev.template import PhysicalResource, Resolver, Template, TemplateError, queue_name
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import FilterRuleTypeDef, NotificationConfigurationTypeDef, QueueConfigurationTypeDef
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.literals import QueueAttributeNameType
+    from mypy_boto3_ssm import SSMClient
+
 log = logging.getLogger(__name__)
 
 # CloudFormation AWS::SQS::Queue properties that are SQS queue attributes of the same name.
-_QUEUE_ATTRIBUTES = (
+_QUEUE_ATTRIBUTES: tuple[QueueAttributeNameType, ...] = (
     "ContentBasedDeduplication",
     "DeduplicationScope",
     "DelaySeconds",
@@ -37,23 +48,28 @@ _QUEUE_ATTRIBUTES = (
     "SqsManagedSseEnabled",
     "VisibilityTimeout",
 )
-_JSON_QUEUE_ATTRIBUTES = ("RedrivePolicy", "RedriveAllowPolicy")
+_JSON_QUEUE_ATTRIBUTES: tuple[QueueAttributeNameType, ...] = ("RedrivePolicy", "RedriveAllowPolicy")
 
 
 @dataclass(frozen=True)
 class AwsClients:
-    dynamodb: Any
-    s3: Any
-    sqs: Any
-    ssm: Any
-    secretsmanager: Any
+    dynamodb: DynamoDBClient
+    s3: S3Client
+    sqs: SQSClient
+    ssm: SSMClient
+    secretsmanager: SecretsManagerClient
 
     @classmethod
-    def create(cls, endpoint_url: str | None, region: str) -> "AwsClients":
+    def create(cls, endpoint_url: str | None, region: str) -> AwsClients:
         """Clients for ``endpoint_url`` (None: boto3's default, which is what ``mock_aws`` intercepts)."""
         session = boto3.session.Session(region_name=region)
-        services = ("dynamodb", "s3", "sqs", "ssm", "secretsmanager")
-        return cls(*(session.client(service, endpoint_url=endpoint_url) for service in services))
+        return cls(
+            dynamodb=session.client("dynamodb", endpoint_url=endpoint_url),
+            s3=session.client("s3", endpoint_url=endpoint_url),
+            sqs=session.client("sqs", endpoint_url=endpoint_url),
+            ssm=session.client("ssm", endpoint_url=endpoint_url),
+            secretsmanager=session.client("secretsmanager", endpoint_url=endpoint_url),
+        )
 
 
 @dataclass(frozen=True)
@@ -151,7 +167,7 @@ def create_resources(
 
 
 def _create_queues(
-    template: Template, resolver: Resolver, sqs: Any, visibility_timeout: int | None
+    template: Template, resolver: Resolver, sqs: SQSClient, visibility_timeout: int | None
 ) -> tuple[dict[str, str], dict[str, str], dict[str, PhysicalResource]]:
     declared = template.resources_of_type("AWS::SQS::Queue")
     urls: dict[str, str] = {}
@@ -170,7 +186,7 @@ def _create_queues(
     resolver = resolver.with_overrides(physical)
     for logical_id, resource in declared.items():
         props = resource.get("Properties") or {}
-        json_attributes = {
+        json_attributes: dict[QueueAttributeNameType, str] = {
             key: json.dumps(_redrive_policy(resolver.resolve(props[key])))
             for key in _JSON_QUEUE_ATTRIBUTES
             if key in props
@@ -180,8 +196,10 @@ def _create_queues(
     return urls, arns, physical
 
 
-def _queue_attributes(resolver: Resolver, props: Mapping[str, Any], visibility: int | None) -> dict[str, str]:
-    attributes = {}
+def _queue_attributes(
+    resolver: Resolver, props: Mapping[str, Any], visibility: int | None
+) -> dict[QueueAttributeNameType, str]:
+    attributes: dict[QueueAttributeNameType, str] = {}
     for key in _QUEUE_ATTRIBUTES:
         if key in props:
             value = resolver.resolve(props[key])
@@ -200,7 +218,7 @@ def _redrive_policy(policy: Any) -> Any:
     return policy
 
 
-def _ensure_queue(sqs: Any, name: str, attributes: dict[str, str]) -> str:
+def _ensure_queue(sqs: SQSClient, name: str, attributes: dict[QueueAttributeNameType, str]) -> str:
     try:
         url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
     except ClientError as error:
@@ -208,7 +226,9 @@ def _ensure_queue(sqs: Any, name: str, attributes: dict[str, str]) -> str:
             raise
         return sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
     # Reused: bring its attributes in line with the template (FifoQueue cannot change).
-    settable = {key: value for key, value in attributes.items() if key != "FifoQueue"}
+    settable: dict[QueueAttributeNameType, str] = {
+        key: value for key, value in attributes.items() if key != "FifoQueue"
+    }
     if settable:
         sqs.set_queue_attributes(QueueUrl=url, Attributes=settable)
     return url
@@ -225,7 +245,7 @@ def _is_missing_queue(error: ClientError) -> bool:
 
 
 def _create_table(
-    logical_id: str, resource: Mapping[str, Any], resolver: Resolver, dynamodb: Any
+    logical_id: str, resource: Mapping[str, Any], resolver: Resolver, dynamodb: DynamoDBClient
 ) -> tuple[str, PhysicalResource]:
     props = resolver.resolve(resource.get("Properties") or {})
     name = resolver.physical(logical_id).ref
@@ -289,7 +309,7 @@ def _warn_on_index_drift(name: str, request: Mapping[str, Any], description: Map
         log.warning("table %s exists without index(es) %s: recreate it", name, missing)
 
 
-def _ensure_ttl(dynamodb: Any, name: str, spec: Mapping[str, Any] | None) -> None:
+def _ensure_ttl(dynamodb: DynamoDBClient, name: str, spec: Mapping[str, Any] | None) -> None:
     if not spec or not spec.get("Enabled"):
         return
     current = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
@@ -303,7 +323,7 @@ def _ensure_ttl(dynamodb: Any, name: str, spec: Mapping[str, Any] | None) -> Non
 # ----------------------------------------------------------------------------- S3
 
 
-def _create_bucket(bucket_id: str, props: dict[str, Any], resolver: Resolver, s3: Any, region: str) -> str:
+def _create_bucket(bucket_id: str, props: dict[str, Any], resolver: Resolver, s3: S3Client, region: str) -> str:
     name = resolver.physical(bucket_id).ref
     request: dict[str, Any] = {"Bucket": name}
     if region != "us-east-1":
@@ -321,16 +341,16 @@ def _create_bucket(bucket_id: str, props: dict[str, Any], resolver: Resolver, s3
     return name
 
 
-def _notification_configuration(logical_id: str, config: Mapping[str, Any]) -> dict[str, Any]:
+def _notification_configuration(logical_id: str, config: Mapping[str, Any]) -> NotificationConfigurationTypeDef:
     for unsupported in ("LambdaConfigurations", "TopicConfigurations", "EventBridgeConfiguration"):
         if config.get(unsupported):
             log.warning("%s: %s are not emulated locally", logical_id, unsupported)
-    queue_configurations = []
+    queue_configurations: list[QueueConfigurationTypeDef] = []
     for entry in config.get("QueueConfigurations") or []:
-        queue_config: dict[str, Any] = {"QueueArn": entry["Queue"], "Events": [entry["Event"]]}
+        queue_config: QueueConfigurationTypeDef = {"QueueArn": entry["Queue"], "Events": [entry["Event"]]}
         rules = (((entry.get("Filter") or {}).get("S3Key")) or {}).get("Rules")
         if rules:
-            filter_rules = [{"Name": rule["Name"], "Value": rule["Value"]} for rule in rules]
+            filter_rules: list[FilterRuleTypeDef] = [{"Name": rule["Name"], "Value": rule["Value"]} for rule in rules]
             queue_config["Filter"] = {"Key": {"FilterRules": filter_rules}}
         queue_configurations.append(queue_config)
     return {"QueueConfigurations": queue_configurations} if queue_configurations else {}
@@ -340,7 +360,7 @@ def _notification_configuration(logical_id: str, config: Mapping[str, Any]) -> d
 
 
 def _put_parameter(
-    logical_id: str, resource: Mapping[str, Any], resolver: Resolver, ssm: Any, env: Mapping[str, str]
+    logical_id: str, resource: Mapping[str, Any], resolver: Resolver, ssm: SSMClient, env: Mapping[str, str]
 ) -> str:
     raw = resource.get("Properties") or {}
     props = resolver.resolve(raw)
@@ -355,8 +375,8 @@ def _parameter_value(raw_value: Any, template_value: Any, template: Template, en
     if isinstance(raw_value, dict) and set(raw_value) == {"Ref"}:
         parameter = raw_value["Ref"]
         declared = (template.document.get("Parameters") or {}).get(parameter)
-        override = env.get(env_name_for_parameter(parameter)) if declared is not None else None
-        if override is not None:
+        override = env.get(env_name_for_parameter(parameter))
+        if declared is not None and override is not None:
             allowed = declared.get("AllowedValues")
             if allowed is not None and override not in [str(v) for v in allowed]:
                 variable = env_name_for_parameter(parameter)
@@ -370,7 +390,9 @@ def _parameter_value(raw_value: Any, template_value: Any, template: Template, en
 # ----------------------------------------------------------------------------- Secrets Manager
 
 
-def _ensure_secret(logical_id: str, resource: Mapping[str, Any], resolver: Resolver, secretsmanager: Any) -> str:
+def _ensure_secret(
+    logical_id: str, resource: Mapping[str, Any], resolver: Resolver, secretsmanager: SecretsManagerClient
+) -> str:
     """Create the secret once (a random value for GenerateSecretString, as CloudFormation does); keep it after."""
     props = resolver.resolve(resource.get("Properties") or {})
     name = resolver.physical(logical_id).ref

@@ -142,7 +142,8 @@ class StreamPoller:
         shard.pending.extend(kept)
 
     def _event_record(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        event_record = json.loads(json.dumps(record, default=_json_default))
+        # A JSON round trip, as Lambda's event is: datetimes become epoch seconds, bytes base64.
+        event_record: dict[str, Any] = json.loads(json.dumps(record, default=_json_default))
         event_record["eventSourceARN"] = self.stream_arn
         event_record["awsRegion"] = self.region
         return event_record

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import yaml
 
@@ -51,7 +51,7 @@ NO_VALUE = _NoValue()
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _CloudFormationLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _CloudFormationLoader(_BaseLoader):  # type: ignore[misc, valid-type]  # base chosen at run time (libyaml or not)
     """SafeLoader that turns short tags (``!Ref``, ``!Sub`` …) into their long JSON forms."""
 
 
@@ -60,8 +60,10 @@ def _construct_short_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) 
         value: Any = loader.construct_scalar(node)
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
+    elif isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
     else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+        raise TemplateError(f"!{suffix}: unexpected YAML node {type(node).__name__}")
     if suffix == "Ref":
         return {"Ref": value}
     if suffix == "Condition":
@@ -93,7 +95,7 @@ def load_yaml(path: Path) -> dict[str, Any]:
 class PhysicalResource:
     """What ``!Ref`` and ``!GetAtt`` give for one resource in the local stack."""
 
-    ref: Any
+    ref: str
     attributes: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -556,7 +558,7 @@ def _is_intrinsic(value: Any) -> bool:
     return name == "Ref" or name.startswith("Fn::") or (name == "Condition" and isinstance(argument, str))
 
 
-def _is_ref(value: Any) -> bool:
+def _is_ref(value: object) -> TypeGuard[dict[str, Any]]:
     return isinstance(value, dict) and len(value) == 1 and "Ref" in value
 
 
@@ -663,6 +665,8 @@ def _fn_condition(resolver: Resolver, argument: Any) -> bool:
 
 
 def _fn_join(resolver: Resolver, argument: Any) -> str:
+    delimiter: str
+    values: list[Any]
     delimiter, values = resolver.resolve(argument)
     return delimiter.join(_scalar_text(value) for value in values)
 
@@ -673,6 +677,8 @@ def _fn_select(resolver: Resolver, argument: Any) -> Any:
 
 
 def _fn_split(resolver: Resolver, argument: Any) -> list[str]:
+    delimiter: str
+    text: str
     delimiter, text = resolver.resolve(argument)
     return text.split(delimiter)
 

@@ -1,14 +1,15 @@
 """POST /v1/customers/{customer_id}/addresses (201 new, or 200 with `deduplicated: true`)"""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.domain.customers import address_book
 from clientele.domain.customers.addresses import AddressFields
 from clientele.http import responses
 from clientele.http.auth import principal
-from clientele.http.body import json_object
+from clientele.http.body import DOCUMENTED_BODY, json_object
 from clientele.http.idempotency import idempotent
 from clientele.http.openapi import WRITE_PROBLEMS, documented
 from clientele.http.preconditions import if_match
@@ -30,16 +31,16 @@ app = make_resolver(writes=True)
         200: {"description": "Already there (deduplicated)", "content": {"application/json": {"model": AddressOut}}},
     },
 )
-def add_address(customer_id: str, body: Annotated[AddressFields, Body()] = None):
-    caller, body = principal(app), json_object(app)
+def add_address(customer_id: str, body: Annotated[AddressFields, Body()] = DOCUMENTED_BODY):
+    caller, payload = principal(app), json_object(app)
     return idempotent(
         app,
         caller,
         f"add_address#{customer_id}",
-        body,
-        lambda: responses.added_address(address_book.add_address(caller, customer_id, body, if_match(app))),
+        payload,
+        lambda: responses.added_address(address_book.add_address(caller, customer_id, payload, if_match(app))),
     )
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -1,5 +1,9 @@
 """DELETE /v1/customers/{customer_id}/addresses/{address_id} (409 address-in-use for a default)"""
 
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from clientele.domain.customers import address_book
 from clientele.http import responses
 from clientele.http.auth import principal
@@ -22,5 +26,5 @@ def delete_address(customer_id: str, address_id: str):
     return responses.no_content()
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

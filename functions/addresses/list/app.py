@@ -1,5 +1,9 @@
 """GET /v1/customers/{customer_id}/addresses"""
 
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from clientele.domain.customers import address_book
 from clientele.http import responses
 from clientele.http.auth import principal
@@ -20,5 +24,5 @@ def list_addresses(customer_id: str):
     return responses.ok({"data": address_book.list_addresses(principal(app), customer_id)})
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

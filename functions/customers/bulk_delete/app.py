@@ -1,14 +1,15 @@
 """POST /v1/customers/bulk-delete (by ids: a result per id in request order; by filter: 202 and a job)"""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.domain.jobs import bulk
 from clientele.domain.jobs.bulk import BulkBody
 from clientele.http import responses
 from clientele.http.auth import principal
-from clientele.http.body import json_object
+from clientele.http.body import DOCUMENTED_BODY, json_object
 from clientele.http.openapi import WRITE_PROBLEMS, documented
 from clientele.http.resolver import make_resolver
 from clientele.http.schemas import BulkResults, JobOut
@@ -28,10 +29,10 @@ app = make_resolver(writes=True)
         202: {"description": "A job was created", "content": {"application/json": {"model": JobOut}}},
     },
 )
-def bulk_delete_customers(body: Annotated[BulkBody, Body()] = None):
-    caller, body = principal(app), json_object(app)
-    return responses.bulk(bulk.run(caller, "delete", body))
+def bulk_delete_customers(body: Annotated[BulkBody, Body()] = DOCUMENTED_BODY):
+    caller, payload = principal(app), json_object(app)
+    return responses.bulk(bulk.run(caller, "delete", payload))
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

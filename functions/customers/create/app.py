@@ -1,14 +1,15 @@
 """POST /v1/customers"""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.domain.customers import service as customers
 from clientele.domain.customers.fields import CustomerCreation
 from clientele.http import responses
 from clientele.http.auth import principal
-from clientele.http.body import json_object
+from clientele.http.body import DOCUMENTED_BODY, json_object
 from clientele.http.idempotency import idempotent
 from clientele.http.openapi import WRITE_PROBLEMS, documented
 from clientele.http.resolver import make_resolver
@@ -26,12 +27,16 @@ app = make_resolver(writes=True)
     enable_validation=False,  # the strict body parser and the domain validate (API.md §12)
     responses=documented(201, CustomerOut, *WRITE_PROBLEMS, 409, description="Created"),
 )
-def create_customer(body: Annotated[CustomerCreation, Body()] = None):
-    caller, body = principal(app), json_object(app)
+def create_customer(body: Annotated[CustomerCreation, Body()] = DOCUMENTED_BODY):
+    caller, payload = principal(app), json_object(app)
     return idempotent(
-        app, caller, "create_customer", body, lambda: responses.customer(customers.create(caller, body), status=201)
+        app,
+        caller,
+        "create_customer",
+        payload,
+        lambda: responses.customer(customers.create(caller, payload), status=201),
     )
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -1,5 +1,9 @@
 """DELETE /v1/customers/{customer_id} (hard delete, If-Match required)"""
 
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from clientele.domain.customers import service as customers
 from clientele.http import responses
 from clientele.http.auth import principal
@@ -23,5 +27,5 @@ def delete_customer(customer_id: str):
     return responses.no_content()
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

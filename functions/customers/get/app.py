@@ -1,5 +1,9 @@
 """GET /v1/customers/{customer_id}"""
 
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from clientele.domain.customers import service as customers
 from clientele.http import responses
 from clientele.http.auth import principal
@@ -26,5 +30,5 @@ def get_customer(customer_id: str):
     return responses.customer(view)
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -1,8 +1,9 @@
 """GET /v1/customers (lists, sorts, filters, cursor pagination)"""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.domain.customers import lists as customer_lists
 from clientele.domain.customers.lists import CustomerListQuery
@@ -27,5 +28,5 @@ def list_customers(query: Annotated[CustomerListQuery, Query()]):
     return responses.ok(customer_lists.list_customers(principal(app), query, request_deadline(app)))
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

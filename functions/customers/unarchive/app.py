@@ -1,5 +1,9 @@
 """POST /v1/customers/{customer_id}/unarchive (idempotent; If-Match honoured when sent)"""
 
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from clientele.domain.customers import service as customers
 from clientele.http import responses
 from clientele.http.auth import principal
@@ -22,5 +26,5 @@ def unarchive_customer(customer_id: str):
     return responses.customer(customers.set_archived(principal(app), customer_id, False, if_match(app)))
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -1,5 +1,9 @@
 """POST /v1/imports/{job_id}/commit (202 with the commit job)"""
 
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from clientele.domain.imports import service as imports
 from clientele.http import responses
 from clientele.http.auth import principal
@@ -22,5 +26,5 @@ def commit_import(job_id: str):
     return responses.job(imports.commit_preview(principal(app), job_id), 202)
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -1,7 +1,11 @@
 """The import worker: S3 notifications (uploads/, drop/) and continuations from the import queue."""
 
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from clientele.workers.imports import handle_import_messages
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle_import_messages(event, context)

@@ -1,5 +1,9 @@
 """GET /v1/jobs/{job_id}"""
 
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from clientele.domain.jobs import views as job_views
 from clientele.http import responses
 from clientele.http.auth import principal
@@ -15,5 +19,5 @@ def get_job(job_id: str):
     return responses.ok(job_views.get(principal(app), job_id))
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

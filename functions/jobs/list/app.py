@@ -1,8 +1,9 @@
 """GET /v1/jobs (the tenant's jobs, newest first)"""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.domain.jobs import views as job_views
 from clientele.domain.jobs.views import JobListQuery
@@ -27,5 +28,5 @@ def list_jobs(query: Annotated[JobListQuery, Query()]):
     return responses.ok(job_views.list_jobs(principal(app), query))
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -1,8 +1,9 @@
 """GET /v1/jobs/{job_id}/errors (JSON pages, or every error as CSV with ?format=csv)"""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.domain.jobs import views as job_views
 from clientele.domain.jobs.views import JobErrorsQuery
@@ -36,5 +37,5 @@ def list_job_errors(job_id: str, query: Annotated[JobErrorsQuery, Query()]):
     return responses.ok(job_views.list_errors(caller, job_id, query))
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

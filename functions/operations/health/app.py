@@ -1,5 +1,9 @@
 """GET /health: 200 when the table answers, else 503 (no auth)."""
 
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from clientele.http.health import health_response
 from clientele.http.openapi import documented
 from clientele.http.resolver import make_resolver
@@ -21,5 +25,5 @@ def health():
     return health_response()
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -1,5 +1,9 @@
 """GET /openapi-compat.json: the OpenAPI 3.1 document of the vendor-compatible routes (no auth)."""
 
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from clientele.http.documents import openapi_compat_document, openapi_response
 from clientele.http.resolver import make_resolver
 
@@ -11,5 +15,5 @@ def openapi_compat():
     return openapi_response(openapi_compat_document())
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

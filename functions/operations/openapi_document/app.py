@@ -1,5 +1,9 @@
 """GET /openapi.json: the OpenAPI 3.1 document of the canonical API (no auth)."""
 
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from clientele.http.documents import openapi_response
 from clientele.http.resolver import make_resolver
 
@@ -11,5 +15,5 @@ def openapi_document():
     return openapi_response()
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -1,5 +1,9 @@
 """DELETE /v1/customers/{customer_id}/sku-mappings/{mapping_id}"""
 
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from clientele.domain.sku_mappings import service as sku_mappings
 from clientele.http import responses
 from clientele.http.auth import principal
@@ -20,5 +24,5 @@ def delete_sku_mapping(customer_id: str, mapping_id: str):
     return responses.no_content()
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -1,5 +1,10 @@
 """GET /v1/customers/{customer_id}/sku-mappings/export (CSV inline, or 303 to a download link when large)"""
 
+from typing import Any
+
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from clientele.domain.sku_mappings import service as sku_mappings
 from clientele.http import responses
 from clientele.http.auth import principal
@@ -9,7 +14,7 @@ from clientele.http.schemas import DownloadLink
 
 app = make_resolver()
 
-_ANSWERS = {
+_ANSWERS: dict[int, OpenAPIResponse] = {
     200: {"description": "The CSV file", "content": {"text/csv": {"schema": {"type": "string"}}}},
     **documented(303, DownloadLink, 404, description="Too large to answer inline: fetch it from Location"),
 }
@@ -30,5 +35,5 @@ def export_sku_mappings(customer_id: str):
     return responses.export(sku_mappings.export(principal(app), customer_id))
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

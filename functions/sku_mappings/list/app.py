@@ -1,8 +1,9 @@
 """GET /v1/customers/{customer_id}/sku-mappings (customer_sku order, q = SKU prefix, cursor pagination)"""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.domain.sku_mappings import service as sku_mappings
 from clientele.domain.sku_mappings.service import SkuMappingListQuery
@@ -27,5 +28,5 @@ def list_sku_mappings(customer_id: str, query: Annotated[SkuMappingListQuery, Qu
     return responses.ok(sku_mappings.list_mappings(principal(app), customer_id, query))
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

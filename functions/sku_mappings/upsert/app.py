@@ -1,14 +1,15 @@
 """POST /v1/customers/{customer_id}/sku-mappings (201 created, or 200 when the SKU was already mapped)"""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.domain.sku_mappings import service as sku_mappings
 from clientele.domain.sku_mappings.service import SkuMappingFields
 from clientele.http import responses
 from clientele.http.auth import principal
-from clientele.http.body import json_object
+from clientele.http.body import DOCUMENTED_BODY, json_object
 from clientele.http.idempotency import idempotent
 from clientele.http.openapi import WRITE_PROBLEMS, documented
 from clientele.http.resolver import make_resolver
@@ -29,16 +30,16 @@ app = make_resolver(writes=True)
         200: {"description": "Updated (the SKU was mapped)", "content": {"application/json": {"model": SkuMappingOut}}},
     },
 )
-def upsert_sku_mapping(customer_id: str, body: Annotated[SkuMappingFields, Body()] = None):
-    caller, body = principal(app), json_object(app)
+def upsert_sku_mapping(customer_id: str, body: Annotated[SkuMappingFields, Body()] = DOCUMENTED_BODY):
+    caller, payload = principal(app), json_object(app)
     return idempotent(
         app,
         caller,
         f"upsert_sku_mapping#{customer_id}",
-        body,
-        lambda: responses.upserted_sku_mapping(sku_mappings.upsert(caller, customer_id, body)),
+        payload,
+        lambda: responses.upserted_sku_mapping(sku_mappings.upsert(caller, customer_id, payload)),
     )
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -1,14 +1,15 @@
 """POST /api/p/v1.0/customers (vendor 002: create)"""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.compat import alvys
 from clientele.compat.alvys_schemas import CustomerWrite, CustomerWriteResponse, responses
 from clientele.domain.customers import service as customers
 from clientele.http.auth import principal
-from clientele.http.body import json_object
+from clientele.http.body import DOCUMENTED_BODY, json_object
 from clientele.http.resolver import make_resolver
 
 app = make_resolver(writes=True, problems=alvys.problem)
@@ -23,10 +24,10 @@ app = make_resolver(writes=True, problems=alvys.problem)
     enable_validation=False,  # the strict body parser and the domain validate
     responses=responses(201, CustomerWriteResponse, 400, 409, 413, 415, 503, description="Created"),
 )
-def alvys_create_customer(body: Annotated[CustomerWrite, Body()] = None):
-    caller, body = principal(app), json_object(app)
-    return alvys.written(customers.create(caller, alvys.creation_body(body), alvys.REQUIRED_ON_CREATE), status=201)
+def alvys_create_customer(body: Annotated[CustomerWrite, Body()] = DOCUMENTED_BODY):
+    caller, payload = principal(app), json_object(app)
+    return alvys.written(customers.create(caller, alvys.creation_body(payload), alvys.REQUIRED_ON_CREATE), status=201)
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -1,5 +1,9 @@
 """DELETE /api/p/v1.0/customers/{customer_id} (vendor 002: soft delete, If-Match required)"""
 
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from clientele.compat import alvys
 from clientele.compat.alvys_schemas import responses
 from clientele.domain.customers import merge as customer_merge
@@ -24,5 +28,5 @@ def alvys_delete_customer(customer_id: str):
     return answers.no_content()
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

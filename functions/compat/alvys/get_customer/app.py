@@ -1,5 +1,9 @@
 """GET /api/p/v1.0/customers/{customer_id} (vendor 002: read)"""
 
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from clientele.compat import alvys
 from clientele.compat.alvys_schemas import CustomerResponse, responses
 from clientele.domain.customers import service as customers
@@ -20,5 +24,5 @@ def alvys_get_customer(customer_id: str):
     return alvys.read(customers.get(principal(app), customer_id))
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

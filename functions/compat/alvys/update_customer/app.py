@@ -1,14 +1,15 @@
 """PATCH /api/p/v1.0/customers/{customer_id} (vendor 002: RFC 7396 merge patch, If-Match required)"""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.compat import alvys
 from clientele.compat.alvys_schemas import CustomerWrite, CustomerWriteResponse, responses
 from clientele.domain.customers import merge as customer_merge
 from clientele.http.auth import principal
-from clientele.http.body import json_object
+from clientele.http.body import DOCUMENTED_BODY, json_object
 from clientele.http.preconditions import if_match
 from clientele.http.resolver import make_resolver
 
@@ -25,13 +26,13 @@ app = make_resolver(writes=True, problems=alvys.problem)
     responses=responses(200, CustomerWriteResponse, 400, 404, 409, 412, 413, 415, 428, 503, description="Changed"),
 )
 def alvys_update_customer(
-    customer_id: str, body: Annotated[CustomerWrite, Body(media_type="application/merge-patch+json")] = None
+    customer_id: str, body: Annotated[CustomerWrite, Body(media_type="application/merge-patch+json")] = DOCUMENTED_BODY
 ):
-    caller, body = principal(app), json_object(app, merge_patch=True)
+    caller, payload = principal(app), json_object(app, merge_patch=True)
     view = customer_merge.patch_customer(
         caller,
         customer_id,
-        alvys.patch_body(body),
+        alvys.patch_body(payload),
         if_match(app),
         if_match_required=True,
         new_address_defaults=alvys.new_address_defaults(),
@@ -39,5 +40,5 @@ def alvys_update_customer(
     return alvys.written(view)
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

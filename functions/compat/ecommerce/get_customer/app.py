@@ -1,5 +1,9 @@
 """GET /api/v4/admin/customers/{customer_id} (vendor 001, COMPAT.md)"""
 
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from clientele.compat import ecommerce
 from clientele.domain.customers import numbers as customer_numbers
 from clientele.http import responses
@@ -29,5 +33,5 @@ def ecommerce_get_customer(customer_id: str):
     return ecommerce.customer_response(view)
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -1,13 +1,14 @@
 """PUT /api/v4/admin/customers/{customer_id} (vendor 001, COMPAT.md)"""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.compat import ecommerce
 from clientele.domain.customers import numbers as customer_numbers
 from clientele.http.auth import principal
-from clientele.http.body import json_object
+from clientele.http.body import DOCUMENTED_BODY, json_object
 from clientele.http.openapi import WRITE_PROBLEMS, documented
 from clientele.http.preconditions import if_match
 from clientele.http.resolver import make_resolver
@@ -26,13 +27,15 @@ app = make_resolver(writes=True)
     enable_validation=False,  # the strict body parser, the translation and the domain validate (API.md §12)
     responses=documented(200, ecommerce.EcommerceCustomerResponse, *WRITE_PROBLEMS, 404, 409, 412),
 )
-def ecommerce_update_customer(customer_id: str, body: Annotated[ecommerce.EcommerceCustomerUpdate, Body()] = None):
-    caller, body = principal(app), json_object(app)
+def ecommerce_update_customer(
+    customer_id: str, body: Annotated[ecommerce.EcommerceCustomerUpdate, Body()] = DOCUMENTED_BODY
+):
+    caller, payload = principal(app), json_object(app)
     with ecommerce.vendor_field_names():
         view = customer_numbers.merge(
             caller,
             customer_id,
-            ecommerce.translator(body),
+            ecommerce.translator(payload),
             if_match(app),
             new_address_defaults=ecommerce.new_address_defaults(),
             name_from_parts=True,
@@ -40,5 +43,5 @@ def ecommerce_update_customer(customer_id: str, body: Annotated[ecommerce.Ecomme
     return ecommerce.customer_response(view)
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

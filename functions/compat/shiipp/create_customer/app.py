@@ -1,13 +1,14 @@
 """POST /api/ManageCustomers.php (vendor 000, Shiipp: create a customer)"""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.compat import shiipp
 from clientele.domain.customers import service as customers
 from clientele.http.auth import principal
-from clientele.http.body import json_object
+from clientele.http.body import DOCUMENTED_BODY, json_object
 from clientele.http.idempotency import idempotent
 from clientele.http.resolver import make_resolver
 
@@ -24,7 +25,7 @@ app = make_resolver(writes=True, problems=shiipp.problem)
     enable_validation=False,  # the strict body parser, the translation and the domain validate
     responses=shiipp.responses(201, shiipp.ShiippCreated, 400, 409, 413, 415, 503, description="Created"),
 )
-def create_customer(body: Annotated[shiipp.ShiippCreateRequest, Body()] = None):
+def create_customer(body: Annotated[shiipp.ShiippCreateRequest, Body()] = DOCUMENTED_BODY):
     caller, request = principal(app), json_object(app)
     return idempotent(
         app,
@@ -35,5 +36,5 @@ def create_customer(body: Annotated[shiipp.ShiippCreateRequest, Body()] = None):
     )
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -1,13 +1,14 @@
 """DELETE /api/ManageCustomers.php (vendor 000, Shiipp: permanent delete; If-Match optional)"""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.compat import shiipp
 from clientele.domain.customers import service as customers
 from clientele.http.auth import principal
-from clientele.http.body import json_object
+from clientele.http.body import DOCUMENTED_BODY, json_object
 from clientele.http.preconditions import if_match
 from clientele.http.resolver import make_resolver
 
@@ -26,7 +27,7 @@ app = make_resolver(writes=True, problems=shiipp.problem)
 )
 def delete_customer(
     customer_id: Annotated[str | None, Query(alias="id", description="The customer's id (courier_customer_id)")] = None,
-    body: Annotated[shiipp.ShiippDeleteRequest, Body()] = None,
+    body: Annotated[shiipp.ShiippDeleteRequest, Body()] = DOCUMENTED_BODY,
 ):
     caller = principal(app)
     query_id = app.current_event.get_query_string_value("id")
@@ -35,5 +36,5 @@ def delete_customer(
     return shiipp.removed()
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -1,8 +1,9 @@
 """GET /api/ManageCustomers.php (vendor 000, Shiipp: list customers, cursor pagination)"""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.compat import shiipp
 from clientele.domain.customers import lists as customer_lists
@@ -25,5 +26,5 @@ def list_customers(query: Annotated[shiipp.ListQuery, Query()]):
     return shiipp.page(customer_lists.list_customers(caller, shiipp.list_query(caller, query)))
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -26,6 +26,7 @@ from clientele.domain.kernel.errors import (
     ValidationFailed,
 )
 from clientele.http.problems import PROBLEM_JSON, problem_body
+from clientele.http.types import HttpResponse
 
 TYPES = {"Customer": "customer", "Broker/3PL": "broker_3pl"}
 STATUSES = {"Active": "active", "Inactive": "inactive"}
@@ -156,7 +157,7 @@ def customer_response(view: dict[str, Any], *, with_etag: bool) -> dict[str, Any
     return answer
 
 
-def written(view: CustomerView, status: int = 200) -> Response:
+def written(view: CustomerView, status: int = 200) -> HttpResponse:
     """POST (201) and PATCH (200): CustomerWriteResponse, the ETag in the header and the body."""
     headers = {"ETag": view.etag}
     if status == 201:
@@ -165,13 +166,13 @@ def written(view: CustomerView, status: int = 200) -> Response:
     return Response(status_code=status, content_type=JSON, body=body, headers=headers)
 
 
-def read(view: CustomerView) -> Response:
+def read(view: CustomerView) -> HttpResponse:
     """GET: CustomerResponse, the ETag in the header only."""
     body = customer_response(view.body, with_etag=False)
     return Response(status_code=200, content_type=JSON, body=body, headers={"ETag": view.etag})
 
 
-def found(page: SearchPage) -> Response:
+def found(page: SearchPage) -> HttpResponse:
     return Response(status_code=200, content_type=JSON, body=search_response(page))
 
 
@@ -187,7 +188,7 @@ def field_name(pointer: str) -> str:
     return f"{name}[{parts[1]}]" if len(parts) > 1 and parts[1].isdigit() else name
 
 
-def problem(error: ClienteleError, instance: str, request_id: str) -> Response:
+def problem(error: ClienteleError, instance: str, request_id: str) -> HttpResponse:
     """002's error answers: problem details, with its own validation, conflict and disabled shapes."""
     body = problem_body(error, instance, request_id)
     status = error.status

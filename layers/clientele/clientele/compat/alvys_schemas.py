@@ -6,9 +6,12 @@ these models only describe them.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 JSON = "application/json"
 PROBLEM_JSON = "application/problem+json"
@@ -101,12 +104,12 @@ _PROBLEMS = {
 }
 
 
-def responses(status: int, model: type | None, *problems: int, description: str) -> dict[int, dict[str, Any]]:
+def responses(status: int, model: type | None, *problems: int, description: str) -> dict[int, OpenAPIResponse]:
     """A 002 route's documented answers: the success, its problems, and the gateway's 401/403."""
-    success: dict[str, Any] = {"description": description}
+    success: OpenAPIResponse = {"description": description}
     if model is not None:
         success["content"] = {JSON: {"model": model}}
-    documented: dict[int, dict[str, Any]] = {status: success}
+    documented: dict[int, OpenAPIResponse] = {status: success}
     for problem in problems:
         documented[problem] = {"description": _PROBLEMS[problem], "content": {PROBLEM_JSON: {"model": AlvysProblem}}}
     documented[401] = {"description": "No valid bearer token (answered by API Gateway)"}

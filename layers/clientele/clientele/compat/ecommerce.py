@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from clientele.config import get_settings
 from clientele.domain.customers.service import CustomerView
 from clientele.domain.kernel.errors import FieldError, ValidationFailed
+from clientele.http.types import HttpResponse
 
 JSON = "application/json"
 
@@ -247,7 +248,7 @@ def _state(country: str | None, state: str | None) -> dict[str, Any]:
     import pycountry
 
     wanted = state.strip().casefold()
-    subdivisions = (pycountry.subdivisions.get(country_code=country) if country else None) or ()
+    subdivisions = (pycountry.subdivisions.get(country_code=country) if country else None) or ()  # type: ignore[no-untyped-call]  # pycountry leaves Subdivisions.get() unannotated
     for subdivision in subdivisions:
         code = subdivision.code.split("-", 1)[1]
         if wanted in {code.casefold(), subdivision.code.casefold(), subdivision.name.casefold()}:
@@ -317,7 +318,7 @@ def customer_body(view: dict[str, Any]) -> dict[str, Any]:
     return {"customer": {key: customer[key] for key in RESPONSE_KEYS}}
 
 
-def customer_response(view: CustomerView) -> Response:
+def customer_response(view: CustomerView) -> HttpResponse:
     """200 with 001's customer and the canonical ETag header."""
     return Response(status_code=200, content_type=JSON, body=customer_body(view.body), headers={"ETag": view.etag})
 

@@ -13,7 +13,7 @@ field and the status 000 uses (a validation error is 400, not 422).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -34,6 +34,10 @@ from clientele.domain.kernel.validation import pointer
 from clientele.http.openapi import documented
 from clientele.http.problems import problem_response
 from clientele.http.schemas import GatewayMessage
+from clientele.http.types import HttpResponse
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 PATH = "/api/ManageCustomers.php"
 TAG = "Vendor 000 (Shiipp)"
@@ -135,7 +139,8 @@ def update_request(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     patch = _translated({key: value for key, value in body.items() if key != ID}, errors)
     if errors:
         raise ValidationFailed(errors)
-    return body[ID], patch
+    customer_id: str = body[ID]  # _id_errors() found it a string
+    return customer_id, patch
 
 
 def delete_target(query_id: str | None, body: dict[str, Any] | None) -> str:
@@ -148,7 +153,8 @@ def delete_target(query_id: str | None, body: dict[str, Any] | None) -> str:
     errors = _id_errors(body.get(ID)) + _unknown_keys(body, DELETE_KEYS)
     if errors:
         raise ValidationFailed(errors)
-    return body[ID]
+    customer_id: str = body[ID]  # _id_errors() found it a string
+    return customer_id
 
 
 def _canonical_list_field(name: str) -> tuple[Any, Any]:
@@ -178,22 +184,22 @@ def list_query(principal: Principal, query: Any) -> CustomerListQuery:
 # ---------------------------------------------------------------- answers
 
 
-def _answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+def _answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> HttpResponse:
     return Response(
         status_code=status, content_type=JSON, body=json.dumps(body, separators=(",", ":")), headers=headers or {}
     )
 
 
-def created(view: CustomerView) -> Response:
+def created(view: CustomerView) -> HttpResponse:
     body = {"status": "success", "message": MESSAGES["created"], "data": {"id": view.id}}
     return _answer(201, body, {"ETag": view.etag})
 
 
-def updated(view: CustomerView) -> Response:
+def updated(view: CustomerView) -> HttpResponse:
     return _answer(200, {"status": "success", "message": MESSAGES["updated"]}, {"ETag": view.etag})
 
 
-def removed() -> Response:
+def removed() -> HttpResponse:
     return _answer(200, {"status": "success", "message": MESSAGES["removed"]})
 
 
@@ -209,7 +215,7 @@ def list_item(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def page(result: dict[str, Any]) -> Response:
+def page(result: dict[str, Any]) -> HttpResponse:
     data = [list_item(item) for item in result["data"]]
     return _answer(200, {"status": "success", "data": data, "next_cursor": result["next_cursor"]})
 
@@ -260,7 +266,7 @@ def message(error: ClienteleError, request_id: str) -> str:
     return _sentence(error.detail)
 
 
-def problem(error: ClienteleError, instance: str, request_id: str) -> Response:
+def problem(error: ClienteleError, instance: str, request_id: str) -> HttpResponse:
     """000's error answers: `{"status": "error", "message": ...}`; validation errors are 400."""
     if isinstance(error, Unauthorized):
         return problem_response(error, instance, request_id)  # what the gateway answers (sam local only)
@@ -354,7 +360,9 @@ _ERRORS = {
 }
 
 
-def responses(status: int, model: type | None, *errors: int, description: str = "Success") -> dict[int, Any]:
+def responses(
+    status: int, model: type | None, *errors: int, description: str = "Success"
+) -> dict[int, OpenAPIResponse]:
     """A 000 route's documented answers: its envelopes, and the gateway's own answers."""
     documented_answers = documented(status, model, description=description)
     for code in (403, *errors):

@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 
 JSON = "application/json"
 MERGE_PATCH_JSON = "application/merge-patch+json"
+
+# The default of a route's `body` parameter. The parameter only documents the body in the OpenAPI
+# document: with validation off, Powertools never passes it, and json_object() reads the body.
+# Any, so that it can be the default of a parameter of any model type.
+DOCUMENTED_BODY: Any = None
 MAX_DEPTH = 32
 MAX_INTEGER_DIGITS = 30
 _BOM = b"\xef\xbb\xbf"

@@ -7,6 +7,8 @@ from importlib import resources
 
 from aws_lambda_powertools.event_handler import Response
 
+from clientele.http.types import HttpResponse
+
 JSON = "application/json"
 
 
@@ -38,13 +40,13 @@ def _swagger_page() -> str:
     return generate_swagger_html(openapi_document(), script, stylesheet, "", None)
 
 
-def openapi_response(document: str | None = None) -> Response:
+def openapi_response(document: str | None = None) -> HttpResponse:
     """The canonical document, or `document` (the compat one)."""
     body = openapi_document() if document is None else document
     return Response(status_code=200, content_type=JSON, body=body, headers={"Cache-Control": "public, max-age=300"})
 
 
-def docs_response() -> Response:
+def docs_response() -> HttpResponse:
     return Response(
         status_code=200,
         content_type="text/html; charset=utf-8",

@@ -19,15 +19,17 @@ from aws_lambda_powertools.event_handler import Response
 from clientele.config import get_settings
 from clientele.domain.kernel.errors import IdempotencyInProgress, IdempotencyKeyReused, MalformedRequest
 from clientele.domain.kernel.principal import Principal
+from clientele.http.types import HttpResponse
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+    from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
 IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,255}")
 _REPLAYED_HEADERS = ("Content-Type", "ETag", "Location")
 
 
-def _record(response: Response) -> dict[str, Any]:
+def _record(response: HttpResponse) -> dict[str, Any]:
     body = response.body
     if not isinstance(body, str):
         body = json.dumps(body, separators=(",", ":"))
@@ -35,8 +37,9 @@ def _record(response: Response) -> dict[str, Any]:
     return {"status": response.status_code, "headers": headers, "body": body}
 
 
-def _mark_replayed(recorded: dict[str, Any], _data_record: Any) -> dict[str, Any]:
-    return {**recorded, "headers": {**recorded["headers"], "Idempotent-Replayed": "true"}}
+def _mark_replayed(response: dict[str, Any], idempotent_data: DataRecord) -> dict[str, Any]:
+    """Powertools' response hook, on a replay: `response` is the recorded one."""
+    return {**response, "headers": {**response["headers"], "Idempotent-Replayed": "true"}}
 
 
 def idempotent(
@@ -44,8 +47,8 @@ def idempotent(
     caller: Principal,
     operation: str,
     body: dict[str, Any],
-    produce: Callable[[], Response],
-) -> Response:
+    produce: Callable[[], HttpResponse],
+) -> HttpResponse:
     """Run `produce` once per (tenant, operation, Idempotency-Key) within 24 h."""
     key = app.current_event.headers.get("idempotency-key")
     if key is None:

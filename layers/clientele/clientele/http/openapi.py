@@ -8,9 +8,12 @@ tenant claim's 403, and 500).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from clientele.http.schemas import GatewayMessage, Problem
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 PROBLEM_JSON = "application/problem+json"
 JSON = "application/json"
@@ -29,14 +32,14 @@ _PROBLEMS = {
 }
 
 
-def _problem(description: str) -> dict[str, Any]:
+def _problem(description: str) -> OpenAPIResponse:
     return {"description": description, "content": {PROBLEM_JSON: {"model": Problem}}}
 
 
 def documented(
     status: int, model: type | None, *problems: int, description: str = "Success", authenticated: bool = True
-) -> dict[int, dict[str, Any]]:
-    responses: dict[int, dict[str, Any]] = {
+) -> dict[int, OpenAPIResponse]:
+    responses: dict[int, OpenAPIResponse] = {
         status: {"description": description, "content": {JSON: {"model": model}}}
         if model
         else {"description": description}

@@ -8,6 +8,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from clientele.domain.kernel.errors import ClienteleError, Unauthorized, ValidationFailed
+from clientele.http.types import HttpResponse
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -24,7 +25,7 @@ def problem_body(error: ClienteleError, instance: str, request_id: str) -> dict[
     }
 
 
-def problem_response(error: ClienteleError, instance: str, request_id: str) -> Response:
+def problem_response(error: ClienteleError, instance: str, request_id: str) -> HttpResponse:
     if isinstance(error, Unauthorized):
         # What API Gateway's JWT authorizer answers; only seen under sam local.
         return Response(status_code=401, content_type="application/json", body={"message": "Unauthorized"})

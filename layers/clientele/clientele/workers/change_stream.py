@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from clientele.domain.change_stream import effects
@@ -27,12 +28,13 @@ def _follow(record: DynamoDBRecord) -> None:
     effects.apply(record.event_name.name, item_key, change.old_image)
 
 
-def _process(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def _process(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     return process_partial_response(event, _follow, _processor, context)
 
 
-def handle_table_changes(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handle_table_changes(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     try:
-        return logger.inject_lambda_context(_process, clear_state=True)(event, context)
+        answer: PartialItemFailureResponse = logger.inject_lambda_context(_process, clear_state=True)(event, context)
+        return answer
     finally:
         flush_metrics()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict
 
-from clientele.domain.kernel.fields import Country, Email, Phone, PostalCode, text
+from clientele.domain.kernel import merge_patch
+from clientele.domain.kernel.fields import Country, Email, Phone, PostalCode, Text
 
 ADDRESS_READ_ONLY = frozenset(
     {"id", "customer_id", "is_default_shipping", "is_default_billing", "created_at", "updated_at"}
@@ -35,14 +36,14 @@ class AddressFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, cache_strings=False)  # see CustomerFields
 
-    label: text(64) | None = None
-    first_name: text(100) | None = None
-    last_name: text(100) | None = None
-    company_name: text(200) | None = None
-    line1: text(200, trimmed=True)
-    line2: text(200) | None = None
-    city: text(100) | None = None
-    state: text(100) | None = None
+    label: Annotated[str, Text(64)] | None = None
+    first_name: Annotated[str, Text(100)] | None = None
+    last_name: Annotated[str, Text(100)] | None = None
+    company_name: Annotated[str, Text(200)] | None = None
+    line1: Annotated[str, Text(200, trimmed=True)]
+    line2: Annotated[str, Text(200)] | None = None
+    city: Annotated[str, Text(100)] | None = None
+    state: Annotated[str, Text(100)] | None = None
     postal_code: PostalCode | None = None
     country: Country
     email: Email | None = None
@@ -51,12 +52,12 @@ class AddressFields(BaseModel):
     fax: Phone | None = None
 
 
-AddressPatch = create_model(
-    "AddressPatch",
-    __doc__="Address PATCH body (RFC 7396); line1 and country can't be cleared.",
-    __config__=ConfigDict(extra="forbid"),
-    **{name: (info.annotation | None, None) for name, info in AddressFields.model_fields.items()},
-)
+if TYPE_CHECKING:
+    AddressPatch = BaseModel  # built at run time (below): to a type checker, a model
+else:
+    AddressPatch = merge_patch.patch_model(
+        AddressFields, "AddressPatch", "Address PATCH body (RFC 7396); line1 and country can't be cleared."
+    )
 
 
 def new_address(fields: AddressFields, address_id: str, customer_id: str, now: str) -> dict[str, Any]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, create_model
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from clientele.domain.customers.addresses import AddressFields, address_view
+from clientele.domain.kernel import merge_patch
 from clientele.domain.kernel.etags import etag_for
 from clientele.domain.kernel.fields import (
     CustomerCode,
@@ -16,11 +17,11 @@ from clientele.domain.kernel.fields import (
     Password,
     Phone,
     PhoneList,
+    Text,
     TimeZone,
-    text,
 )
 
-Id64 = text(64)
+Id64 = Annotated[str, Text(64)]
 
 
 class CustomerFields(BaseModel):
@@ -31,22 +32,22 @@ class CustomerFields(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, cache_strings=False)
 
     code: CustomerCode | None = None
-    external_id: text(100, trimmed=True) | None = None
+    external_id: Annotated[str, Text(100, trimmed=True)] | None = None
     type: Literal["customer", "broker_3pl"] = "customer"
     status: Literal["active", "inactive"] = "active"
-    name: text(200, trimmed=True)
-    first_name: text(100) | None = None
-    last_name: text(100) | None = None
-    company_name: text(200) | None = None
+    name: Annotated[str, Text(200, trimmed=True)]
+    first_name: Annotated[str, Text(100)] | None = None
+    last_name: Annotated[str, Text(100)] | None = None
+    company_name: Annotated[str, Text(200)] | None = None
     emails: EmailList = []
     phones: PhoneList = []
     mobile: Phone | None = None
     fax: Phone | None = None
     organization_id: Id64 | None = None
-    branch: text(100) | None = None
-    tax_id: text(32) | None = None
-    tax_branch: text(32) | None = None
-    gender: text(32) | None = None
+    branch: Annotated[str, Text(100)] | None = None
+    tax_id: Annotated[str, Text(32)] | None = None
+    tax_branch: Annotated[str, Text(32)] | None = None
+    gender: Annotated[str, Text(32)] | None = None
     timezone: TimeZone | None = None
     newsletter_subscribed: StrictBool = False
     shipping_profile_id: Id64 | None = None
@@ -79,12 +80,6 @@ class CustomerReplacement(CustomerFields):
     """PUT body: every writable field (omitted optional ones reset to defaults) and the write-only password."""
 
     password: Password | None = None
-
-
-def _merge_patch_of(model: type[BaseModel], name: str, doc: str) -> type[BaseModel]:
-    """The merge-patch body of `model`: every field optional, null clears it (derived, so it can't drift)."""
-    fields = {field: (info.annotation | None, None) for field, info in model.model_fields.items()}
-    return create_model(name, __doc__=doc, __config__=ConfigDict(extra="forbid"), **fields)
 
 
 class CustomerCreation(CustomerFields):
@@ -161,8 +156,11 @@ def customer_view(customer: dict[str, Any], addresses: list[dict[str, Any]], cur
     return view
 
 
-CustomerPatch = _merge_patch_of(
-    CustomerReplacement,
-    "CustomerPatch",
-    "PATCH body (RFC 7396): absent keys stay, null clears (422 for name), objects merge, arrays replace.",
-)
+if TYPE_CHECKING:
+    CustomerPatch = BaseModel  # built at run time (below): to a type checker, a model
+else:
+    CustomerPatch = merge_patch.patch_model(
+        CustomerReplacement,
+        "CustomerPatch",
+        "PATCH body (RFC 7396): absent keys stay, null clears (422 for name), objects merge, arrays replace.",
+    )

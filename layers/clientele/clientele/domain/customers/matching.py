@@ -10,13 +10,13 @@ every candidate matches with score 1.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from clientele.domain.customers.addresses import address_words
 from clientele.domain.customers.normalize import name_key, postal_key
-from clientele.domain.kernel.fields import PostalCode, text
+from clientele.domain.kernel.fields import PostalCode, Text
 from clientele.domain.kernel.principal import Principal
 from clientele.domain.kernel.validation import validate
 from clientele.store.customers import items as store
@@ -28,8 +28,8 @@ class MatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     postal_code: PostalCode
-    line1: text(200) | None = None
-    name: text(200) | None = None
+    line1: Annotated[str, Text(200)] | None = None
+    name: Annotated[str, Text(200)] | None = None
 
 
 def _similarity(left: str, right: str) -> float:

@@ -122,7 +122,8 @@ def plan_merge(
     password_hash = None
     if password is not None:
         try:
-            password_hash = hash_password(validate(PasswordField, {"password": password}).password)
+            checked = validate(PasswordField, {"password": password}).password
+            password_hash = hash_password(checked) if checked is not None else None
         except ValidationFailed as failed:
             errors.extend(failed.errors)
     current = {name: before[name] for name in WRITABLE_FIELDS if name in before}

@@ -85,12 +85,14 @@ def _index_query(principal: Principal, criteria: CustomerSearch) -> listing.Inde
     return replace(index_query, filter=combined)
 
 
-def _take(index_query: listing.IndexQuery, positions: list[object], wanted: int) -> tuple[list[dict], list[object]]:
+def _take(
+    index_query: listing.IndexQuery, positions: list[object], wanted: int
+) -> tuple[list[dict[str, Any]], list[object]]:
     """The next `wanted` matches (fewer at the end) and the positions after them.
 
     A read stopped by its Query budget returns short with more to come: read on.
     """
-    taken: list[dict] = []
+    taken: list[dict[str, Any]] = []
     while len(taken) < wanted:
         page = listing.read_page(index_query, positions, min(wanted - len(taken), _READ_CHUNK))
         taken += page.items
@@ -100,7 +102,7 @@ def _take(index_query: listing.IndexQuery, positions: list[object], wanted: int)
     return taken, positions
 
 
-def _with_billing_addresses(tenant: str, customers: list[dict]) -> list[CustomerView]:
+def _with_billing_addresses(tenant: str, customers: list[dict[str, Any]]) -> list[CustomerView]:
     """Views with each customer's default billing address (one BatchGetItem for the page)."""
     wanted = [(c["id"], c["default_billing_address_id"]) for c in customers if c.get("default_billing_address_id")]
     found = customer_store.addresses_of(tenant, wanted) if wanted else {}
@@ -123,7 +125,7 @@ def search(principal: Principal, body: dict[str, Any]) -> SearchPage:
         raise ValidationFailed([FieldError("window_too_large", message, pointer="/page")])
     index_query = _index_query(principal, criteria)
     total = listing.count(index_query).total
-    items: list[dict] = []
+    items: list[dict[str, Any]] = []
     if offset < total:
         _, positions = _take(index_query, [None] * len(index_query.partitions), offset)
         items, _ = _take(index_query, positions, criteria.page_size)

@@ -61,11 +61,13 @@ class CustomerView:
 
     @property
     def etag(self) -> str:
-        return self.body["etag"]
+        etag: str = self.body["etag"]
+        return etag
 
     @property
     def id(self) -> str:
-        return self.body["id"]
+        customer_id: str = self.body["id"]
+        return customer_id
 
 
 # ---------------------------------------------------------------- rules

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
@@ -30,6 +30,13 @@ from clientele.store.kernel.errors import ItemChanged, LinkedRecordsExist, Uniqu
 
 MAX_IDS = 100
 _ROUNDS = 3
+
+type BulkOperation = Literal["delete", "archive", "unarchive"]
+_JOB_TYPES: dict[BulkOperation, jobs.JobType] = {
+    "delete": "bulk_delete",
+    "archive": "bulk_archive",
+    "unarchive": "bulk_unarchive",
+}
 
 
 class IdsBody(BaseModel):
@@ -68,12 +75,12 @@ def _ids_or_filter(body: dict[str, Any]) -> BulkBody:
     return request
 
 
-def run(principal: Principal, operation: str, body: dict[str, Any]) -> BulkAnswer:
+def run(principal: Principal, operation: BulkOperation, body: dict[str, Any]) -> BulkAnswer:
     """bulk-delete, bulk-archive, bulk-unarchive: by ids now, or by filter as a job."""
 
     request = _ids_or_filter(body)
-    if request.filter is not None:
-        return BulkAnswer(job=jobs.start(principal, f"bulk_{operation}", request.filter))
+    if request.ids is None:  # so the filter is set
+        return BulkAnswer(job=jobs.start(principal, _JOB_TYPES[operation], request.filter))
     if operation == "delete":
         return BulkAnswer(results=bulk_delete(principal, request.ids))
     return BulkAnswer(results=bulk_set_archived(principal, request.ids, archived=operation == "archive"))

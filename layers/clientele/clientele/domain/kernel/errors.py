@@ -87,9 +87,10 @@ class FieldError:
     pointer: str | None = None
     parameter: str | None = None
 
-    def as_dict(self) -> dict[str, str]:
-        where = {"pointer": self.pointer} if self.parameter is None else {"parameter": self.parameter}
-        return {**where, "code": self.code, "message": self.message}
+    def as_dict(self) -> dict[str, str | None]:
+        if self.parameter is None:
+            return {"pointer": self.pointer, "code": self.code, "message": self.message}
+        return {"parameter": self.parameter, "code": self.code, "message": self.message}
 
 
 MAX_LISTED_ERRORS = 50

@@ -9,10 +9,13 @@ the API's error code, which clientele.domain.kernel.validation turns into pointe
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from typing import Annotated, Any
 
+from annotated_types import GroupedMetadata
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
@@ -25,16 +28,38 @@ def _reject_control_characters(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class Text(GroupedMetadata):
+    """The rules of a non-empty string of at most `max_length` code points: `Annotated[str, Text(100)]`.
+
+    A metadata group rather than a factory of `Annotated` types, so that type checkers read the
+    annotation as `str`; pydantic unpacks the group into the same constraints and validators.
+    """
+
+    max_length: int
+    trimmed: bool = False
+    pattern: str | None = None
+
+    def __iter__(self) -> Iterator[object]:
+        yield from StringConstraints(
+            strict=True, strip_whitespace=self.trimmed, min_length=1, max_length=self.max_length
+        )
+        if self.pattern:
+            yield AfterValidator(_pattern_check(self.pattern))
+        # Last is outermost: it runs before the constraints, as in every other string type here.
+        yield BeforeValidator(_reject_control_characters)
+
+
 def text(max_length: int, *, trimmed: bool = False, pattern: str | None = None) -> Any:
-    """A non-empty string of at most `max_length` code points."""
-    rules: list[Any] = [StringConstraints(strict=True, strip_whitespace=trimmed, min_length=1, max_length=max_length)]
-    if pattern:
-        rules.append(AfterValidator(_pattern_check(pattern)))
-    rules.append(BeforeValidator(_reject_control_characters))
-    return Annotated[(str, *rules)]
+    """`Annotated[str, Text(...)]` built at run time.
+
+    Returns Any because a type built by a call is invisible to type checkers: annotate with
+    `Annotated[str, Text(...)]` instead. Kept for the models that still call it.
+    """
+    return Annotated[str, Text(max_length, trimmed=trimmed, pattern=pattern)]
 
 
-def _pattern_check(pattern: str):
+def _pattern_check(pattern: str) -> Callable[[str], str]:
     compiled = re.compile(pattern)
 
     def check(value: str) -> str:
@@ -148,11 +173,11 @@ TimeZone = Annotated[
     BeforeValidator(_reject_control_characters),
 ]
 
-PostalCode = text(20, trimmed=True, pattern=r"[A-Za-z0-9][A-Za-z0-9 -]*")
+PostalCode = Annotated[str, Text(20, trimmed=True, pattern=r"[A-Za-z0-9][A-Za-z0-9 -]*")]
 
 # --- metadata ------------------------------------------------------------------
 
-MetadataKey = text(40)
+MetadataKey = Annotated[str, Text(40)]
 MetadataValue = Annotated[
     str, StringConstraints(strict=True, max_length=500), BeforeValidator(_reject_control_characters)
 ]
@@ -170,7 +195,7 @@ def _not_placeholder(code: str) -> str:
     return code
 
 
-CustomerCode = Annotated[text(32, trimmed=True), AfterValidator(_not_placeholder)]
+CustomerCode = Annotated[str, Text(32, trimmed=True), AfterValidator(_not_placeholder)]
 
 Password = Annotated[
     str,

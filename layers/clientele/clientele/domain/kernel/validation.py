@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from clientele.domain.kernel.errors import FieldError, ValidationFailed
@@ -31,7 +31,7 @@ def _path(loc: tuple[Any, ...]) -> list[str | int]:
     return [part for part in loc if part != "[key]"]
 
 
-def _code_and_message(error: dict[str, Any]) -> tuple[str, str]:
+def _code_and_message(error: Mapping[str, Any]) -> tuple[str, str]:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "missing":

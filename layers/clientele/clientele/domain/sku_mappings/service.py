@@ -20,7 +20,7 @@ from clientele.domain.csvio import downloads as csv_downloads
 from clientele.domain.csvio.downloads import Export
 from clientele.domain.kernel import clock, cursors, ids
 from clientele.domain.kernel.errors import MalformedRequest, NotFound, ServiceUnavailable
-from clientele.domain.kernel.fields import text
+from clientele.domain.kernel.fields import Text
 from clientele.domain.kernel.principal import Principal
 from clientele.domain.kernel.validation import read_only_errors, validate
 from clientele.observability import count
@@ -39,8 +39,8 @@ class SkuMappingFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    customer_sku: text(100)
-    product_id: text(100)
+    customer_sku: Annotated[str, Text(100)]
+    product_id: Annotated[str, Text(100)]
 
 
 SkuPrefix = Annotated[str, Field(min_length=1, max_length=100)]

@@ -7,6 +7,7 @@ quickly; the client is created once per process and reused (thread-safe).
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,9 @@ from clientele.config import get_settings
 from clientele.store.kernel.errors import StoreUnavailable
 
 if TYPE_CHECKING:
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
 
 @cache
@@ -36,14 +39,14 @@ def table_name() -> str:
 
 
 @cache
-def _serializer():
+def _serializer() -> TypeSerializer:
     from boto3.dynamodb.types import TypeSerializer
 
     return TypeSerializer()
 
 
 @cache
-def _deserializer():
+def _deserializer() -> TypeDeserializer:
     from boto3.dynamodb.types import TypeDeserializer
 
     return TypeDeserializer()
@@ -60,7 +63,7 @@ def _storable(value: Any) -> Any:
     return value
 
 
-def to_attribute(value: Any) -> dict[str, Any]:
+def to_attribute(value: Any) -> AttributeValueTypeDef:
     # The common types directly (imports serialize hundreds of thousands of values); the rest
     # (decimals, floats, sets, bytes) through boto3's serializer.
     if isinstance(value, str):
@@ -78,7 +81,7 @@ def to_attribute(value: Any) -> dict[str, Any]:
     return _serializer().serialize(_storable(value))
 
 
-def to_item(values: dict[str, Any]) -> dict[str, Any]:
+def to_item(values: Mapping[str, Any]) -> dict[str, AttributeValueTypeDef]:
     """Python values -> DynamoDB attribute map. None values are left out (absent means unset)."""
     return {name: to_attribute(value) for name, value in values.items() if value is not None}
 
@@ -95,7 +98,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def from_item(item: dict[str, Any]) -> dict[str, Any]:
+def from_item(item: Mapping[str, AttributeValueTypeDef]) -> dict[str, Any]:
     """DynamoDB attribute map -> Python values (integral numbers as int)."""
     deserialize = _deserializer().deserialize
     return {name: _plain(deserialize(value)) for name, value in item.items()}
@@ -125,11 +128,15 @@ def without_key_attributes(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def call(operation: str, **params: Any) -> dict[str, Any]:
-    """A DynamoDB API call; throttling and connection failures become StoreUnavailable."""
+    """A DynamoDB API call; throttling and connection failures become StoreUnavailable.
+
+    The operation is named at run time, so its parameters and answer are plain dicts to the type checker.
+    """
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        return getattr(dynamodb(), operation)(**params)
+        answer: dict[str, Any] = getattr(dynamodb(), operation)(**params)
+        return answer
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         if code in {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}:

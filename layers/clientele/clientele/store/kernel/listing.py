@@ -11,9 +11,14 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clientele.store.kernel.client import call, from_item, table_name, to_attribute
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+type RawItem = dict[str, AttributeValueTypeDef]
 
 # Query calls one list page may make. A page without filter expressions costs 1 (2 with
 # archived=any), as ARCHITECTURE.md §2 budgets. A filter expression reads past non-matches:
@@ -86,7 +91,7 @@ def _query_params(query: IndexQuery, partition: str, start: dict[str, Any] | Non
     return params
 
 
-def _start_key(query: IndexQuery, raw_item: dict[str, Any]) -> dict[str, Any]:
+def _start_key(query: IndexQuery, raw_item: RawItem) -> RawItem:
     attributes = ("pk", "sk", query.partition_attribute, query.sort_attribute)
     return {name: raw_item[name] for name in attributes}
 
@@ -99,7 +104,7 @@ class _Partition:
         self.partition = partition
         self.exhausted = position == DONE
         self.next_start = None if self.exhausted else position
-        self.buffer: deque[dict[str, Any]] = deque()
+        self.buffer: deque[RawItem] = deque()
         # After the last item handed out (or where this page began).
         self.resume_from: Any = position
 
@@ -112,7 +117,7 @@ class _Partition:
     def head_sort_value(self) -> str:
         return self.buffer[0][self.query.sort_attribute]["S"]
 
-    def take(self) -> dict[str, Any]:
+    def take(self) -> RawItem:
         item = self.buffer.popleft()
         self.resume_from = _start_key(self.query, item)
         return item
@@ -142,7 +147,7 @@ def read_page(
     # Without a filter every item read is a match: ask for no more than the page needs.
     fetch_limit = limit + 1 if query.filter is None else None
     calls = 0
-    taken: list[dict[str, Any]] = []
+    taken: list[RawItem] = []
     probe: _Partition | None = None  # the partition holding the first match beyond the page
     out_of_calls = False
     while True:
@@ -171,7 +176,8 @@ def read_page(
 
 def sort_value_of(query: IndexQuery, item: dict[str, Any]) -> str:
     """An item's value of the query's sort key (where a walk over the index has got to)."""
-    return item[query.sort_attribute]
+    value: str = item[query.sort_attribute]  # the sort keys of list indexes are strings
+    return value
 
 
 def _past(stop_at: float | None) -> bool:

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from clientele.store.kernel.client import dynamodb, from_item, table_name, to_attribute, to_item
 from clientele.store.kernel.errors import StoreError, StoreUnavailable
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeValueTypeDef,
+        TransactWriteItemTypeDef,
+    )
 
 MAX_ACTIONS = 100
 _CONFLICT_RETRIES = 3
@@ -33,14 +40,27 @@ class TransactionCancelled(StoreError):
         return next((failure for failure in self.failures if failure.tag.startswith(tag_prefix)), None)
 
 
-def _expression(condition: str | None, names: dict[str, str] | None, values: dict[str, Any] | None) -> dict[str, Any]:
-    params: dict[str, Any] = {}
+class _Conditions(TypedDict, total=False):
+    """What every kind of action may add to its key or item."""
+
+    ConditionExpression: str
+    ExpressionAttributeNames: Mapping[str, str]
+    ExpressionAttributeValues: Mapping[str, AttributeValueTypeDef]
+    ReturnValuesOnConditionCheckFailure: Literal["ALL_OLD"]
+
+
+def _conditions(
+    condition: str | None, names: dict[str, str] | None, values: dict[str, Any] | None, return_old: bool
+) -> _Conditions:
+    params: _Conditions = {}
     if condition:
         params["ConditionExpression"] = condition
     if names:
         params["ExpressionAttributeNames"] = names
     if values:
         params["ExpressionAttributeValues"] = {name: to_attribute(value) for name, value in values.items()}
+    if return_old:
+        params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
     return params
 
 
@@ -48,18 +68,17 @@ class Transaction:
     """Collects Put/Update/Delete/ConditionCheck actions; `execute()` runs them atomically."""
 
     def __init__(self) -> None:
-        self._actions: list[dict[str, Any]] = []
+        self._actions: list[TransactWriteItemTypeDef] = []
         self._tags: list[str] = []
+        self._keys: list[tuple[str, str]] = []  # the (pk, sk) each action touches
 
     def __len__(self) -> int:
         return len(self._actions)
 
-    def _add(self, kind: str, tag: str, params: dict[str, Any], return_old: bool) -> None:
-        params = {"TableName": table_name(), **params}
-        if return_old:
-            params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        self._actions.append({kind: params})
+    def _add(self, action: TransactWriteItemTypeDef, tag: str, key: Mapping[str, Any]) -> None:
+        self._actions.append(action)
         self._tags.append(tag)
+        self._keys.append((key["pk"], key["sk"]))
 
     def put(
         self,
@@ -71,7 +90,8 @@ class Transaction:
         values: dict[str, Any] | None = None,
         return_old: bool = False,
     ) -> None:
-        self._add("Put", tag, {"Item": to_item(item), **_expression(condition, names, values)}, return_old)
+        conditions = _conditions(condition, names, values, return_old)
+        self._add({"Put": {"TableName": table_name(), "Item": to_item(item), **conditions}}, tag, item)
 
     def update(
         self,
@@ -84,8 +104,12 @@ class Transaction:
         values: dict[str, Any] | None = None,
         return_old: bool = False,
     ) -> None:
-        params = {"Key": to_item(key), "UpdateExpression": update, **_expression(condition, names, values)}
-        self._add("Update", tag, params, return_old)
+        conditions = _conditions(condition, names, values, return_old)
+        self._add(
+            {"Update": {"TableName": table_name(), "Key": to_item(key), "UpdateExpression": update, **conditions}},
+            tag,
+            key,
+        )
 
     def delete(
         self,
@@ -97,21 +121,18 @@ class Transaction:
         values: dict[str, Any] | None = None,
         return_old: bool = False,
     ) -> None:
-        self._add("Delete", tag, {"Key": to_item(key), **_expression(condition, names, values)}, return_old)
+        conditions = _conditions(condition, names, values, return_old)
+        self._add({"Delete": {"TableName": table_name(), "Key": to_item(key), **conditions}}, tag, key)
 
     def item_keys(self) -> set[tuple[str, str]]:
         """The (pk, sk) of every item the actions touch (a transaction may touch an item only once)."""
-        touched = set()
-        for action in self._actions:
-            params = next(iter(action.values()))
-            key = params.get("Key") or params["Item"]
-            touched.add((key["pk"]["S"], key["sk"]["S"]))
-        return touched
+        return set(self._keys)
 
     def absorb(self, unit: Transaction, prefix: str) -> None:
         """Add another transaction's actions, their tags prefixed (to tell whose action failed)."""
         self._actions.extend(unit._actions)
         self._tags.extend(prefix + tag for tag in unit._tags)
+        self._keys.extend(unit._keys)
 
     def check(
         self,
@@ -122,7 +143,19 @@ class Transaction:
         names: dict[str, str] | None = None,
         values: dict[str, Any] | None = None,
     ) -> None:
-        self._add("ConditionCheck", tag, {"Key": to_item(key), **_expression(condition, names, values)}, False)
+        conditions = _conditions(None, names, values, return_old=False)
+        self._add(
+            {
+                "ConditionCheck": {
+                    "TableName": table_name(),
+                    "Key": to_item(key),
+                    "ConditionExpression": condition,
+                    **conditions,
+                }
+            },
+            tag,
+            key,
+        )
 
     def execute(self) -> None:
         """Run the actions atomically. Raises TransactionCancelled naming each failed action's tag.
@@ -152,7 +185,8 @@ class Transaction:
             except BotoCoreError as error:
                 raise StoreUnavailable(type(error).__name__) from error
 
-    def _failures(self, reasons: list[dict[str, Any]]) -> list[Failure]:
+    def _failures(self, reasons: Sequence[Mapping[str, Any]]) -> list[Failure]:
+        # Mapping: the stubs type a reason's Item as one attribute, where DynamoDB sends the item.
         failures = []
         for tag, reason in zip(self._tags, reasons, strict=False):
             code = reason.get("Code") or "None"
