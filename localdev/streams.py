@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 Invoke = Callable[[str, dict[str, Any]], Any]
 
 _IDLE_PAUSE_S = 0.2
+_READ_LIMIT = 1000  # the most one GetRecords call returns
 _ERROR_BACKOFF_S = 1.0
 _RETRY_PAUSE_S = 0.2
 
@@ -129,17 +130,18 @@ class StreamPoller:
                 )["ShardIterator"]
                 self._shards[shard_id] = _Shard(shard_id, iterator)
 
-    def _read(self, shard: _Shard) -> None:
-        room = self.source.batch_size - len(shard.pending)
-        if room <= 0 or shard.iterator is None:
-            return
-        answer = self.streams.get_records(ShardIterator=shard.iterator, Limit=room)
+    def _read(self, shard: _Shard) -> int:
+        """Read more of the shard when less than a batch is pending; returns how many records were read."""
+        if len(shard.pending) >= self.source.batch_size or shard.iterator is None:
+            return 0
+        answer = self.streams.get_records(ShardIterator=shard.iterator, Limit=_READ_LIMIT)
         shard.iterator = answer.get("NextShardIterator")
-        fresh = [self._event_record(record) for record in answer.get("Records") or []]
-        kept = [record for record in fresh if selected(self.source.filter_patterns, record)]
+        fresh = answer.get("Records") or []
+        kept = [record for record in map(self._event_record, fresh) if selected(self.source.filter_patterns, record)]
         if kept and not shard.pending:
             shard.first_arrival = time.monotonic()
         shard.pending.extend(kept)
+        return len(fresh)
 
     def _event_record(self, record: Mapping[str, Any]) -> dict[str, Any]:
         # A JSON round trip, as Lambda's event is: datetimes become epoch seconds, bytes base64.
@@ -159,29 +161,36 @@ class StreamPoller:
     # -- delivering
 
     def run_once(self) -> int:
-        """Read every shard once and deliver the batches that are ready. Returns records delivered."""
-        self._discover_shards()
-        delivered = 0
-        for shard in self._shards.values():
-            self._read(shard)
-            if self._batch_ready(shard):
-                delivered += self._deliver(shard)
-        return delivered
+        """Read every shard once and deliver the batches that are ready.
 
-    def drain(self, max_rounds: int = 100) -> int:
-        """Deliver until the stream has nothing new (for tests: no batching window is waited for)."""
-        total = 0
-        for _ in range(max_rounds):
+        Returns how many records moved (read from the stream, filtered out included, or delivered):
+        0 means the stream is idle for now.
+        """
+        self._discover_shards()
+        moved = 0
+        for shard in self._shards.values():
+            moved += self._read(shard)
+            if self._batch_ready(shard):
+                moved += self._deliver(shard)
+        return moved
+
+    def drain(self) -> int:
+        """Deliver until the stream has nothing new (for tests: no batching window is waited for).
+
+        Returns how many records were delivered to the function.
+        """
+        delivered = 0
+        while True:
             self._discover_shards()
             moved = 0
             for shard in self._shards.values():
-                self._read(shard)
+                moved += self._read(shard)
                 if shard.pending:
-                    moved += self._deliver(shard)
-            total += moved
-            if not moved and not any(shard.pending for shard in self._shards.values()):
-                return total
-        return total
+                    sent = self._deliver(shard)
+                    delivered += sent
+                    moved += sent
+            if not moved:
+                return delivered
 
     def _deliver(self, shard: _Shard) -> int:
         limit = shard.batch_limit or self.source.batch_size
