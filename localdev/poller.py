@@ -3,7 +3,10 @@
 Failed messages are simply not deleted: they come back after the visibility timeout and
 move to the dead-letter queue after ``maxReceiveCount`` receives, which the SQS emulator
 implements. With ``ReportBatchItemFailures`` only the reported messages stay; an
-exception (or a malformed failure report) leaves the whole batch.
+exception (or a malformed failure report) leaves the whole batch. A message is received
+once per delivery and its visibility is never touched here: a function that holds a
+short lease on its message (ChangeMessageVisibility) and dies gets it back when the lease
+lapses, as on AWS.
 """
 
 import base64

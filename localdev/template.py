@@ -264,7 +264,8 @@ class Template:
         handler = resolver.resolve(props.get("Handler"))
         if not isinstance(handler, str) or "." not in handler:
             raise TemplateError(f"{logical_id}: Handler must look like 'module.function', got {handler!r}")
-        variables = resolver.resolve(((props.get("Environment") or {}).get("Variables")) or {})
+        raw_variables = ((props.get("Environment") or {}).get("Variables")) or {}
+        variables = resolver.resolve(raw_variables)
         layers = tuple(
             entry["Ref"]
             for entry in props.get("Layers") or []
@@ -279,11 +280,20 @@ class Template:
             handler=handler,
             timeout=int(resolver.resolve(props.get("Timeout", 3))),
             memory_size=int(resolver.resolve(props.get("MemorySize", 128))),
-            environment={name: _scalar_text(value) for name, value in variables.items()},
+            environment={name: self._variable_value(name, raw_variables, value) for name, value in variables.items()},
             layers=layers,
             log_group=log_group if isinstance(log_group, str) else f"/aws/lambda/{physical.ref}",
             events=props.get("Events") or {},
         )
+
+    def _variable_value(self, name: str, raw_variables: Mapping[str, Any], value: Any) -> str:
+        """The variable's template value; but a variable set from a template parameter (``NAME: !Ref
+        Param``) takes ``$NAME`` when it is set, e.g. ``WORKER_LEASE_SECONDS=10 make serve``."""
+        raw: Any = raw_variables.get(name) if isinstance(raw_variables, Mapping) else None
+        from_parameter = _is_ref(raw) and raw["Ref"] in (self.document.get("Parameters") or {})
+        if from_parameter and name in os.environ:
+            return os.environ[name]
+        return _scalar_text(value)
 
     def layer_dirs(self) -> dict[str, Path]:
         """Local layer ContentUri directories by logical id, in template order."""

@@ -353,10 +353,7 @@ def run_queue(
     Messages the worker reports as failed stay on the queue (visible again at once). Returns how
     many were delivered.
     """
-    from localdev.poller import sqs_record
-
     queue_url = aws.resources.queues[queue]
-    queue_arn = aws.resources.queue_arns[queue]
     sqs = aws.clients.sqs
     delivered = 0
     while delivered < max_messages:
@@ -365,8 +362,7 @@ def run_queue(
         if not messages:
             return delivered
         delivered += 1
-        event = {"Records": [sqs_record(message, queue_arn, REGION) for message in messages]}
-        result = aws.handler(function_dir)(event, _Context(function_dir, time_left_ms))
+        result = deliver(aws, queue, function_dir, messages, time_left_ms=time_left_ms)
         failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
         for message in messages:
             if message["MessageId"] not in failed:
@@ -376,3 +372,22 @@ def run_queue(
                     QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
                 )
     return delivered
+
+
+def deliver(
+    aws: Emulated,
+    queue: str,
+    function_dir: str,
+    messages: list[dict[str, Any]],
+    *,
+    time_left_ms: int | Callable[[], int] = 300_000,
+) -> dict[str, Any]:
+    """Invoke a worker with messages received from a queue (an SQS event); returns its answer.
+
+    Deleting the messages afterwards (or not) is the caller's part, as it is the event source's.
+    """
+    from localdev.poller import sqs_record
+
+    queue_arn = aws.resources.queue_arns[queue]
+    event = {"Records": [sqs_record(message, queue_arn, REGION) for message in messages]}
+    return aws.handler(function_dir)(event, _Context(function_dir, time_left_ms))

@@ -20,6 +20,9 @@ class Settings(BaseModel):
     jobs_queue_url: str | None = None
     # Deliveries before a job message goes to the dead-letter queue (the queue's maxReceiveCount).
     jobs_max_receives: int = Field(default=5, ge=1)
+    # Seconds a worker keeps the message it runs invisible, renewed every third of it while it runs:
+    # a worker that dies lets go of its message within this (the queues' own visibility is hours).
+    worker_lease_seconds: int = Field(default=60, ge=1, le=900)
     writes_switch_cache_seconds: int = Field(default=30, ge=0, le=30)
     default_country: str = "US"
     default_currency: str = "USD"

@@ -162,6 +162,25 @@ def test_an_exception_leaves_the_whole_batch(stack: Stack) -> None:
     assert stack.handled()["fine"]["attributes"]["ApproximateReceiveCount"] == "2"
 
 
+def test_a_killed_environment_s_message_comes_back_when_its_lease_lapses(stack: Stack) -> None:
+    # The queue's own visibility is long (template.yaml's are hours); the worker holds a 2 s lease.
+    stack.sqs.set_queue_attributes(QueueUrl=stack.resources.queues["WorkQueue"], Attributes={"VisibilityTimeout": "60"})
+    stack.poller.wait_seconds = 1
+    stack.poller.start()
+    started = time.monotonic()
+    stack.send("lease-and-die-once")
+    while "lease-and-die-once" not in stack.handled() and time.monotonic() - started < 60:
+        time.sleep(0.05)
+    redelivered_after = time.monotonic() - started
+
+    # Not deleted when its environment died, nor held or received again by the poller meanwhile:
+    # the second receive is the one after the lease, handled by a fresh environment.
+    assert stack.handled()["lease-and-die-once"]["attributes"]["ApproximateReceiveCount"] == "2"
+    assert redelivered_after < 15, redelivered_after  # lease + poll + cold start; never the queue's 60 s
+    stack.poller.stop()
+    assert stack.count() == 0
+
+
 def test_poller_thread_processes_and_stops_quickly(stack: Stack) -> None:
     stack.poller.wait_seconds = 1
     stack.poller.start()

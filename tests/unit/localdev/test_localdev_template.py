@@ -200,6 +200,24 @@ def test_functions_have_globals_and_resolved_environment(small_template: Templat
     assert "STORE_ARN" not in functions["WorkerFunction"].environment
 
 
+def test_a_variable_set_from_a_parameter_takes_the_environment_value(
+    repo_template: Template, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def workers_lease() -> set[str]:
+        functions = {spec.logical_id: spec for spec in repo_template.functions()}
+        return {
+            functions[name].environment["WORKER_LEASE_SECONDS"] for name in ("RunImportFunction", "RunBulkJobFunction")
+        }
+
+    monkeypatch.delenv("WORKER_LEASE_SECONDS", raising=False)
+    assert workers_lease() == {"60"}  # the parameter's default
+    monkeypatch.setenv("WORKER_LEASE_SECONDS", "10")
+    monkeypatch.setenv("TABLE_NAME", "not-from-a-parameter")
+    assert workers_lease() == {"10"}
+    # Only variables set from a template parameter: a resource's name is never replaced.
+    assert {spec.environment["TABLE_NAME"] for spec in repo_template.functions()} == {f"{STACK_NAME}-Table"}
+
+
 def test_layer_dirs(small_template: Template) -> None:
     assert small_template.layer_dirs() == {"SharedLayer": FIXTURES / "layers" / "shared"}
 

@@ -251,6 +251,7 @@ class JobOut(BaseModel):
     created_at: str
     started_at: str | None
     finished_at: str | None
+    progressed_at: str | None = Field(description="When the job last made progress: its start, each chunk, its end")
 
 
 class ImportCounts(BaseModel):
@@ -295,6 +296,7 @@ class ImportJobOut(BaseModel):
     created_at: str
     started_at: str | None
     finished_at: str | None
+    progressed_at: str | None = Field(description="When the job last made progress: its start, each chunk, its end")
     upload: UploadOut | None = Field(default=None, description="Only in the answer to POST /v1/imports")
 
 

@@ -2,9 +2,11 @@
 
 A message says which job to advance. The worker advances it until it
 finishes or the Lambda's time runs low; then it queues a continuation and
-returns. A failed record is reported back (ReportBatchItemFailures) and comes
-again after the visibility timeout; on its last delivery before the
-dead-letter queue, the job is marked failed so nobody waits on it forever.
+returns. While it runs it holds a short lease on the message (see
+`leases`): a worker that dies lets go of it within the lease. A failed
+record is reported back (ReportBatchItemFailures) and comes again after a
+retry delay; on its last delivery before the dead-letter queue, the job is
+marked failed so nobody waits on it forever.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from clientele.config import get_settings
 from clientele.domain.jobs import bulk_jobs as jobs
 from clientele.observability import flush_metrics, logger
 from clientele.store.jobs.items import JobMoved
+from clientele.workers.leases import message_lease
 
 # A failed record is reported, not raised, even when it is the whole batch (BatchSize is 1).
 _processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -39,15 +42,16 @@ def _advance(record: SQSRecord, lambda_context: Any) -> None:
         return
     tenant, job_id = job
     logger.append_keys(tenant_id=tenant, job_id=job_id)
-    try:
-        if jobs.run(tenant, job_id, lambda_context.get_remaining_time_in_millis):
-            jobs.requeue(tenant, job_id)
-    except JobMoved:
-        logger.info("job advanced by another delivery; leaving it to that one")
-    except Exception:
-        if int(record.attributes.approximate_receive_count or 1) >= get_settings().jobs_max_receives:
-            jobs.fail(tenant, job_id, "the job kept failing; see the worker's logs")
-        raise
+    with message_lease(record):
+        try:
+            if jobs.run(tenant, job_id, lambda_context.get_remaining_time_in_millis):
+                jobs.requeue(tenant, job_id)
+        except JobMoved:
+            logger.info("job advanced by another delivery; leaving it to that one")
+        except Exception:
+            if int(record.attributes.approximate_receive_count or 1) >= get_settings().jobs_max_receives:
+                jobs.fail(tenant, job_id, "the job kept failing; see the worker's logs")
+            raise
 
 
 def _process(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -3,9 +3,11 @@
 A message is either an S3 event (an object under `uploads/` or `drop/`), S3's
 `s3:TestEvent` (ignored), or a continuation `{"tenant_id", "job_id", "range"}`
 the worker sent itself before its time ran out. Keys arrive URL-encoded
-(`unquote_plus`). A failed record is reported back (ReportBatchItemFailures)
-and comes again after the visibility timeout; on its last delivery before the
-dead-letter queue the job is marked failed, so nobody waits on it forever.
+(`unquote_plus`). While it runs, the worker holds a short lease on the
+message (see `leases`): a worker that dies lets go of it within the lease. A
+failed record is reported back (ReportBatchItemFailures) and comes again
+after a retry delay; on its last delivery before the dead-letter queue the
+job is marked failed, so nobody waits on it forever.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from clientele.domain.imports import service as imports
 from clientele.observability import flush_metrics, logger
 from clientele.store.imports.checkpoints import CheckpointMoved
 from clientele.store.jobs import items as job_messages
+from clientele.workers.leases import message_lease
 
 _processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
@@ -56,17 +59,18 @@ def _work_of(record: SQSRecord) -> list[tuple[str, str, int]]:
 
 
 def _advance(record: SQSRecord, lambda_context: Any) -> None:
-    for tenant, job_id, range_number in _work_of(record):
-        logger.append_keys(tenant_id=tenant, job_id=job_id)
-        try:
-            if import_runs.run(tenant, job_id, range_number, lambda_context.get_remaining_time_in_millis):
-                job_messages.enqueue_import(tenant, job_id, range_number)
-        except CheckpointMoved:
-            logger.info("import advanced by another delivery; leaving it to that one")
-        except Exception:
-            if int(record.attributes.approximate_receive_count or 1) >= get_settings().jobs_max_receives:
-                import_runs.fail(tenant, job_id, "the import kept failing; see the worker's logs")
-            raise
+    with message_lease(record):
+        for tenant, job_id, range_number in _work_of(record):
+            logger.append_keys(tenant_id=tenant, job_id=job_id)
+            try:
+                if import_runs.run(tenant, job_id, range_number, lambda_context.get_remaining_time_in_millis):
+                    job_messages.enqueue_import(tenant, job_id, range_number)
+            except CheckpointMoved:
+                logger.info("import advanced by another delivery; leaving it to that one")
+            except Exception:
+                if int(record.attributes.approximate_receive_count or 1) >= get_settings().jobs_max_receives:
+                    import_runs.fail(tenant, job_id, "the import kept failing; see the worker's logs")
+                raise
 
 
 def _process(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -101,6 +101,7 @@ def _start(tenant: str, job: dict[str, Any]) -> dict[str, Any]:
     changes = {
         "status": "running",
         "started_at": clock.now_timestamp(),
+        "progressed_at": clock.now_timestamp(),
         "header": {
             "names": header.names,
             "delimiter": header.delimiter,
@@ -363,6 +364,7 @@ class _RangeRun:
                 units=units,
                 errors=[(error.row * 100 + position, error.as_dict()) for position, error in _numbered(plan.errors)],
                 deferred=[{"row": r.row, "line": r.line, "offset": r.start_offset} for r in plan.deferred],
+                progressed_at=clock.now_timestamp(),
             )
             if not failures:
                 count("ImportRows", plan.counts["rows"])
@@ -432,10 +434,11 @@ def finish_if_done(tenant: str, job_id: str) -> None:
             store.enqueue_import(tenant, job_id, data_ranges)
         return
     status = "completed_with_errors" if job.get("count_failed") else "succeeded"
+    finished_at = clock.now_timestamp()
     finished = checkpoints.update_job(
         tenant,
         job_id,
-        {"status": status, "finished_at": clock.now_timestamp()},
+        {"status": status, "finished_at": finished_at, "progressed_at": finished_at},
         condition="#status = :running",
         values={":running": "running"},
     )

@@ -76,6 +76,7 @@ def import_view(job: dict[str, Any], errors_sample: list[dict[str, Any]] | None 
         "created_at": job["created_at"],
         "started_at": job.get("started_at"),
         "finished_at": job.get("finished_at"),
+        "progressed_at": job.get("progressed_at"),
     }
     return view
 

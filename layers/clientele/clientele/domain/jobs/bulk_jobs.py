@@ -61,6 +61,7 @@ def job_view(job: dict[str, Any]) -> dict[str, Any]:
         "created_at",
         "started_at",
         "finished_at",
+        "progressed_at",
     )
     return {name: job.get(name) for name in shown}
 
@@ -168,9 +169,11 @@ def run(tenant: str, job_id: str, time_left_ms: Callable[[], int], reserve_ms: i
         return False
     principal = job_principal(tenant, job)
     if job["status"] == "queued":
+        started_at = clock.now_timestamp()
         changes = {
             "status": "running",
-            "started_at": clock.now_timestamp(),
+            "started_at": started_at,
+            "progressed_at": started_at,
             "version": job["version"] + 1,
             "counts": {**job["counts"], "matched": _matched(principal, job)},
         }
@@ -235,6 +238,8 @@ def _job_changes(job: dict[str, Any], chunk: _Chunk) -> tuple[dict[str, Any], li
         "errors_sample": sample,
         "error_count": number,
         "mark": chunk.mark,
+        # In the chunk's own write: when the job last moved (a stuck job shows it).
+        "progressed_at": clock.now_timestamp(),
         "version": job["version"] + 1,
     }
     return changes, errors
@@ -243,9 +248,11 @@ def _job_changes(job: dict[str, Any], chunk: _Chunk) -> tuple[dict[str, Any], li
 def _finish(tenant: str, job: dict[str, Any]) -> None:
     status = "completed_with_errors" if job["counts"]["failed"] else "succeeded"
     processed = job["counts"]["succeeded"] + job["counts"]["failed"]
+    finished_at = clock.now_timestamp()
     changes = {
         "status": status,
-        "finished_at": clock.now_timestamp(),
+        "finished_at": finished_at,
+        "progressed_at": finished_at,
         "progress": 1,
         "version": job["version"] + 1,
         "counts": {**job["counts"], "matched": processed},

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from clientele.config import get_settings
 from clientele.store.kernel import keys
 from clientele.store.kernel.client import call, from_item, table_name, to_item, without_key_attributes
 from clientele.store.kernel.errors import StoreUnavailable
+from clientele.store.kernel.queues import sqs
 from clientele.store.kernel.transactions import MAX_ACTIONS, Failure, Transaction, TransactionCancelled
 
 JOB_SK = "JOB"
@@ -141,13 +141,6 @@ def update(tenant: str, job_id: str, expected_version: int, changes: dict[str, A
 # ---------------------------------------------------------------- job messages
 
 
-@cache
-def _sqs():
-    import boto3
-
-    return boto3.client("sqs")
-
-
 def enqueue(tenant: str, job_id: str) -> None:
     """Ask a worker to (continue to) run the job."""
     from botocore.exceptions import BotoCoreError, ClientError
@@ -156,7 +149,7 @@ def enqueue(tenant: str, job_id: str) -> None:
     if not queue:
         raise RuntimeError("JOBS_QUEUE_URL is not set")
     try:
-        _sqs().send_message(QueueUrl=queue, MessageBody=json.dumps({"tenant_id": tenant, "job_id": job_id}))
+        sqs().send_message(QueueUrl=queue, MessageBody=json.dumps({"tenant_id": tenant, "job_id": job_id}))
     except (ClientError, BotoCoreError) as error:
         raise StoreUnavailable("the jobs queue did not take the message") from error
 
@@ -172,6 +165,6 @@ def enqueue_import(tenant: str, job_id: str, range_number: int | None = None) ->
     if range_number is not None:
         message["range"] = range_number
     try:
-        _sqs().send_message(QueueUrl=queue, MessageBody=json.dumps(message))
+        sqs().send_message(QueueUrl=queue, MessageBody=json.dumps(message))
     except (ClientError, BotoCoreError) as error:
         raise StoreUnavailable("the import queue did not take the message") from error
