@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from clientele.config import get_settings
@@ -54,13 +55,14 @@ def _advance(record: SQSRecord, lambda_context: Any) -> None:
             raise
 
 
-def _process(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def _process(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     return process_partial_response(event, _advance, _processor, context)
 
 
-def handle_job_messages(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handle_job_messages(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     # Log keys start afresh for every invocation: Lambda context and cold start, then tenant and job.
     try:
-        return logger.inject_lambda_context(_process, clear_state=True)(event, context)
+        answer: PartialItemFailureResponse = logger.inject_lambda_context(_process, clear_state=True)(event, context)
+        return answer
     finally:
         flush_metrics()

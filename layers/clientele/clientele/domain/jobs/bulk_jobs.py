@@ -70,8 +70,9 @@ def start(principal: Principal, job_type: JobType, filter_body: Any) -> dict[str
     """Create and queue a bulk job over every customer matching `filter_body`; answers the job."""
     query = validate(BulkFilter, filter_body, at=("filter",))
     now = clock.now()
+    job_id = ids.new_id("job", int(now.timestamp() * 1000))
     job = {
-        "id": ids.new_id("job", int(now.timestamp() * 1000)),
+        "id": job_id,
         "type": job_type,
         "status": "queued",
         "filter": query.model_dump(mode="json", exclude_none=True),
@@ -86,7 +87,7 @@ def start(principal: Principal, job_type: JobType, filter_body: Any) -> dict[str
         "version": 1,
     }
     store.insert(principal.tenant_id, job)
-    store.enqueue(principal.tenant_id, job["id"])
+    store.enqueue(principal.tenant_id, job_id)
     return job_view(job)
 
 
