@@ -138,6 +138,31 @@ def test_s3_upload_runs_the_sqs_worker(runner: LocalRunner) -> None:
     assert keys == ["incoming/run.csv"]
 
 
+def test_killed_sqs_invocation_leaves_its_message_on_the_queue(runner: LocalRunner) -> None:
+    info = runner.local_info()
+    sqs = aws_client(runner, "sqs")
+    sqs.send_message(QueueUrl=info["queues"]["WorkQueue"], MessageBody="slow")
+    kill_url = f"{runner.url}/_local/functions/WorkerFunction/kill"
+
+    def kill_when_running() -> None:
+        deadline = time.monotonic() + 15
+        while requests.post(kill_url, timeout=5).json()["killed"] == 0:
+            assert time.monotonic() < deadline, "the worker never ran"
+            time.sleep(0.05)
+
+    # Killed twice: the failed invocation did not delete the message, so it came back (visibility
+    # timeout 1 s) and, after maxReceiveCount (2) receives, went to the dead-letter queue.
+    kill_when_running()
+    kill_when_running()
+    dead_letters = info["queues"]["WorkDeadLetterQueue"]
+    deadline = time.monotonic() + 15
+    bodies: list[str] = []
+    while not bodies and time.monotonic() < deadline:
+        answer = sqs.receive_message(QueueUrl=dead_letters, WaitTimeSeconds=1)
+        bodies = [message["Body"] for message in answer.get("Messages", [])]
+    assert bodies == ["slow"]
+
+
 def test_banner_has_url_token_and_curl(runner: LocalRunner) -> None:
     banner = _banner(runner)
     assert runner.url in banner
