@@ -394,7 +394,8 @@ class Gateway:
         except FunctionError as error:
             # Lambda reports the error to API Gateway, which answers a bare 500; the details are logged.
             if not self._stopping.is_set():
-                log.error("%s failed on %s: %s\n%s", route.function_id, route.route_key, error, error.details)
+                details = f"\n{error.details}" if error.details else ""
+                log.error("%s failed on %s: %s%s", route.function_id, route.route_key, error, details)
             return message_response(500, "Internal Server Error"), "function error"
         except Exception:
             log.exception("%s raised while handling %s", route.function_id, route.route_key)
