@@ -252,18 +252,18 @@ def map_response(result: Any) -> GatewayResponse:
         headers.extend((name, _header_text(value)) for value in values)
     headers = [(name, value) for name, value in headers if name.lower() not in _HOP_BY_HOP]
     headers.extend(("Set-Cookie", _header_text(cookie)) for cookie in result.get("cookies") or [])
-    body = result.get("body")
-    if body is None:
+    text = result.get("body")
+    if text is None:
         payload = b""
-    elif not isinstance(body, str):
+    elif not isinstance(text, str):
         raise MalformedResponse("body is not a string")
     elif result.get("isBase64Encoded"):
         try:
-            payload = base64.b64decode(body, validate=True)
+            payload = base64.b64decode(text, validate=True)
         except ValueError as error:
             raise MalformedResponse(f"isBase64Encoded body is not base64: {error}") from None
     else:
-        payload = body.encode("utf-8")
+        payload = text.encode("utf-8")
     return GatewayResponse(status, headers, payload)
 
 
