@@ -12,7 +12,7 @@ import boto3
 import pytest
 import requests
 
-from localdev.__main__ import _banner, main
+from localdev.cli import _banner, main
 from localdev.runner import LocalRunner
 from localdev.tokens import mint
 
