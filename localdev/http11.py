@@ -68,10 +68,6 @@ class HttpRequest:
     http_version: str
     client_address: str
 
-    def header(self, name: str) -> str | None:
-        values = self.header_values(name)
-        return values[0] if values else None
-
     def header_values(self, name: str) -> list[str]:
         wanted = name.lower()
         return [value for key, value in self.headers if key.lower() == wanted]
@@ -123,25 +119,32 @@ class _Exchange:
         self.client_address = client_address
         self.application = application
         self.connection = h11.Connection(h11.SERVER, max_incomplete_event_size=_MAX_REQUEST_HEAD_BYTES)
-        self._head: h11.Request | None = None  # of the request being read, for the access log
+        # For the access log: the head of the request being read, and when its first byte came.
+        self._head: h11.Request | None = None
+        self._started = 0.0
 
     def serve(self) -> None:
         while True:
-            started = time.monotonic()
             self._head = None
             try:
                 request = self._read_request()
             except ClientError as error:
-                self._answer_error(error, started)
+                self._answer_error(error)
                 return
             except _ClientGone:
                 return
             if request is None:
                 return
-            response, reason = self.application(request)
+            try:
+                response, reason = self.application(request)
+            except Exception:
+                # A bug in the runner, not the function's failure (the gateway maps those): logged,
+                # and the client still gets an answer.
+                log.exception("gateway: unexpected error answering %s", request.method)
+                response, reason = message_response(500, "Internal Server Error"), "gateway error"
             if not self._send_response(request, response):
                 return
-            _log_access(request.method, request.target, response.status, started, reason)
+            _log_access(request.method, request.target, response.status, self._started, reason)
             if self.connection.our_state is not h11.DONE or self.connection.their_state is not h11.DONE:
                 return  # Connection: close (theirs or ours), or an HTTP/1.0 client
             self.connection.start_next_cycle()
@@ -187,7 +190,8 @@ class _Exchange:
     def _read_head(self) -> h11.Request | None:
         # Bytes a pipelining client sent ahead are already buffered: the next request has begun.
         start = self.connection.trailing_data[0][:_REQUEST_START_BYTES]
-        deadline = time.monotonic() + HEAD_TIMEOUT_S if start else None
+        self._started = time.monotonic()
+        deadline = self._started + HEAD_TIMEOUT_S if start else None
         while True:
             event = self._next_event()
             if isinstance(event, h11.Request):
@@ -198,7 +202,8 @@ class _Exchange:
                 data = self._receive(IDLE_TIMEOUT_S)
                 if not data:
                     return None
-                deadline = time.monotonic() + HEAD_TIMEOUT_S
+                self._started = time.monotonic()
+                deadline = self._started + HEAD_TIMEOUT_S
             else:
                 data = self._receive(deadline - time.monotonic())
                 if data is None:
@@ -254,7 +259,7 @@ class _Exchange:
         without_body = request.method == "HEAD" or response.status in _BODILESS_STATUSES
         return self._send(head, h11.Data(data=b"" if without_body else response.body), h11.EndOfMessage())
 
-    def _answer_error(self, error: ClientError, started: float) -> None:
+    def _answer_error(self, error: ClientError) -> None:
         if self.connection.our_state in (h11.IDLE, h11.SEND_RESPONSE):
             message = _ERROR_MESSAGES.get(error.status) or status_phrase(error.status)
             response = message_response(error.status, message)
@@ -263,7 +268,7 @@ class _Exchange:
                 method, target = ("-", "-")
                 if self._head is not None:
                     method, target = self._head.method.decode("ascii"), self._head.target.decode("latin-1")
-                _log_access(method, target, error.status, started, error.reason)
+                _log_access(method, target, error.status, self._started, error.reason)
         self._linger()
 
     def _linger(self) -> None:

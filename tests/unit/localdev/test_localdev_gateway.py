@@ -752,3 +752,36 @@ def test_kill_endpoint(small_template: Template) -> None:
         assert calls == ["EchoFunction", "Nope"]
     finally:
         server.stop()
+
+
+def test_a_runner_bug_is_a_logged_500_not_a_dropped_connection(
+    small_template: Template, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken_local_info() -> dict:
+        raise RuntimeError("runner bug")
+
+    server = Gateway(small_template.http_routes(), RecordingInvoke(), local_info=broken_local_info, port=0).start()
+    try:
+        with caplog.at_level(logging.ERROR, logger="localdev.http11"):
+            response = requests.get(f"{server.url}/_local/aws", timeout=5)
+        assert (response.status_code, response.json()) == (500, {"message": "Internal Server Error"})
+        assert "RuntimeError: runner bug" in caplog.text
+    finally:
+        server.stop()
+
+
+def test_the_access_log_times_the_request_not_the_idle_wait_before_it(
+    gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    server, _ = gateway
+    with caplog.at_level(logging.INFO, logger="localdev.access"), requests.Session() as session:
+        session.get(f"{server.url}/nope", timeout=5)
+        time.sleep(1)  # the keep-alive connection idles between the two requests
+        session.get(f"{server.url}/nope?second=1", timeout=5)
+        wait_for_log(caplog, "GET /nope 404")
+        deadline = time.monotonic() + 2
+        while caplog.text.count("GET /nope 404") < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    durations = [float(line.split(" 404 ")[1].split("ms")[0]) for line in caplog.messages if "GET /nope 404" in line]
+    assert len(durations) == 2
+    assert durations[1] < 1000
