@@ -152,9 +152,10 @@ def _serve_invocations(connection: Connection, spec: FunctionSpec, region: str, 
     try:
         handler = load_handler(spec)
     except Exception as error:  # noqa: BLE001 - any import failure is an init error, reported to the runner
-        connection.send(("failed", f"{type(error).__name__}: {error}", traceback.format_exc()))
+        _tell_runner(connection, ("failed", f"{type(error).__name__}: {error}", traceback.format_exc()))
         return
-    connection.send(("ready", None, ""))
+    if not _tell_runner(connection, ("ready", None, "")):
+        return
     while True:
         try:
             message = connection.recv()
@@ -163,13 +164,25 @@ def _serve_invocations(connection: Connection, spec: FunctionSpec, region: str, 
         if message is None:
             return
         # The invocation's clock starts now, as Lambda's does when the runtime hands over the event.
-        connection.send(("started", None, ""))
+        if not _tell_runner(connection, ("started", None, "")):
+            return
         try:
             result = handler(message, LambdaContext(spec, region))
         except Exception as error:  # noqa: BLE001 - as the Lambda runtime does, report whatever the handler raised
-            connection.send(("raised", f"{type(error).__name__}: {error}", traceback.format_exc()))
+            answer: tuple[str, Any, str] = ("raised", f"{type(error).__name__}: {error}", traceback.format_exc())
         else:
-            connection.send(("result", result, ""))
+            answer = ("result", result, "")
+        if not _tell_runner(connection, answer):
+            return
+
+
+def _tell_runner(connection: Connection, message: tuple[str, Any, str]) -> bool:
+    """Send to the runner; False when it is gone (it stopped while this environment was busy)."""
+    try:
+        connection.send(message)
+    except (BrokenPipeError, ConnectionResetError):
+        return False
+    return True
 
 
 class _Worker:

@@ -18,6 +18,7 @@ from localdev.functions import (
     Functions,
     FunctionTimeout,
     LambdaContext,
+    _Worker,
     add_to_sys_path,
     function_environment,
     prepare_environment,
@@ -315,3 +316,16 @@ def test_stop_ends_running_and_queued_invocations_at_once(specs: dict[str, Funct
         caller.join(5)
     assert time.monotonic() - started < 5  # the handler would sleep 30 s
     assert len(outcomes) == 2
+
+
+def test_an_environment_whose_runner_is_gone_exits_quietly(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # The runner can exit while an environment still imports (a stop racing a start): when the
+    # environment then reports ready, nobody reads it, and it must leave without a traceback.
+    monkeypatch.setenv("SLOW_INIT_SECONDS", "0.5")
+    worker = _Worker(slow_init_spec(), "us-east-1", [])
+    worker.connection.close()  # the runner's end of the pipe, as when its process is gone
+    worker.process.join(timeout=30)
+    assert worker.process.exitcode == 0
+    assert "Traceback" not in capfd.readouterr().err
