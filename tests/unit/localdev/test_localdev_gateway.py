@@ -449,11 +449,12 @@ def test_headers_over_10kb_are_431(gateway) -> None:
     assert response.status_code == 200
 
 
-def test_bodies_over_10mb_are_413_without_reading_them(gateway) -> None:
+@pytest.mark.parametrize("expect", ["", "Expect: 100-continue\r\n"])
+def test_bodies_over_10mb_are_413_without_reading_them(gateway, expect: str) -> None:
     server, invoke = gateway
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
         sock.sendall(
-            f"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{expect}"
             f"Content-Length: {MAX_BODY_BYTES + 1}\r\n\r\n".encode()
         )
         answer = read_until_closed(sock).decode()
