@@ -1,31 +1,43 @@
 """The local API Gateway HTTP API: routes, JWT authorizer, payload 2.0 events and responses.
 
-A ThreadingHTTPServer, so that concurrent requests really run concurrently and the
-functions' conditional writes race as they do behind API Gateway.
+The HTTP/1.1 edge (parsing, limits, slow clients) is :mod:`localdev.http11`: a thread per
+connection, so that concurrent requests really run concurrently and the functions'
+conditional writes race as they do behind API Gateway.
 """
 
 import base64
-import http.server
 import json
 import logging
+import re
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from localdev.authorizer import Authorization, AuthorizerDenied, JwtAuthorizer
-from localdev.serving import BackgroundServer
+from localdev.functions import FunctionError
+from localdev.http11 import (
+    MAX_BODY_BYTES,
+    MAX_HEADER_BYTES,
+    GatewayResponse,
+    HttpRequest,
+    HttpServer,
+    json_response,
+    message_response,
+)
 from localdev.template import ACCOUNT_ID, LOCAL_API_ID, HttpRoute
 
 log = logging.getLogger(__name__)
-access_log = logging.getLogger("localdev.access")
 
-MAX_HEADER_BYTES = 10 * 1024
-MAX_BODY_BYTES = 10 * 1024 * 1024
+__all__ = ["MAX_BODY_BYTES", "MAX_HEADER_BYTES", "Gateway", "GatewayResponse", "json_response", "message_response"]
+
 LOCAL_AWS_PATH = "/_local/aws"
+# Local only, no auth: SIGKILL the environments of one function that are running an invocation.
+_KILL_PATH = re.compile(r"/_local/functions/(?P<function_id>[A-Za-z0-9]+)/kill")
 
 # Media types API Gateway hands to the function as text; everything else arrives base64-encoded.
 _TEXT_MEDIA_TYPES = {"application/json", "application/javascript", "application/xml", "application/graphql"}
@@ -214,22 +226,6 @@ class MalformedResponse(Exception):
     """The function answered something API Gateway would reject (it answers 500)."""
 
 
-@dataclass
-class GatewayResponse:
-    status: int
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes = b""
-
-
-def json_response(status: int, document: Any) -> GatewayResponse:
-    body = json.dumps(document, separators=(",", ":")).encode("utf-8")
-    return GatewayResponse(status, [("Content-Type", "application/json")], body)
-
-
-def message_response(status: int, message: str) -> GatewayResponse:
-    return json_response(status, {"message": message})
-
-
 def _header_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -256,22 +252,22 @@ def map_response(result: Any) -> GatewayResponse:
         headers.extend((name, _header_text(value)) for value in values)
     headers = [(name, value) for name, value in headers if name.lower() not in _HOP_BY_HOP]
     headers.extend(("Set-Cookie", _header_text(cookie)) for cookie in result.get("cookies") or [])
-    body = result.get("body")
-    if body is None:
+    text = result.get("body")
+    if text is None:
         payload = b""
-    elif not isinstance(body, str):
+    elif not isinstance(text, str):
         raise MalformedResponse("body is not a string")
     elif result.get("isBase64Encoded"):
         try:
-            payload = base64.b64decode(body, validate=True)
+            payload = base64.b64decode(text, validate=True)
         except ValueError as error:
             raise MalformedResponse(f"isBase64Encoded body is not base64: {error}") from None
     else:
-        payload = body.encode("utf-8")
+        payload = text.encode("utf-8")
     return GatewayResponse(status, headers, payload)
 
 
-# ----------------------------------------------------------------------------- HTTP server
+# ----------------------------------------------------------------------------- the gateway
 
 
 def new_request_id() -> str:
@@ -279,167 +275,21 @@ def new_request_id() -> str:
     return base64.b64encode(secrets.token_bytes(10)).decode("ascii")
 
 
-class BadRequest(Exception):
-    def __init__(self, response: GatewayResponse, reason: str) -> None:
-        super().__init__(reason)
-        self.response = response
-
-
-class _GatewayServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    # Concurrency tests open many connections at once; the default backlog (5) drops some.
-    request_queue_size = 256
-    gateway: "Gateway"
-
-
-class _RequestHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive: a large test suite reuses connections
-    server_version = "clientele-localdev"
-    sys_version = ""
-    timeout = 75  # idle keep-alive connections are closed after this many seconds
-    # Headers and body go out in two writes; with Nagle on, the second waits for a delayed ACK (~40 ms).
-    disable_nagle_algorithm = True
-    server: _GatewayServer
-
-    def __getattr__(self, name: str) -> Any:
-        # Every method is routed (unknown ones answer 404 as HTTP API does, not http.server's 501).
-        if name.startswith("do_"):
-            return self._serve
-        raise AttributeError(name)
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """The gateway writes its own access log line (without the query string)."""
-
-    def log_error(self, format: str, *args: Any) -> None:
-        log.warning("gateway: " + format, *args)
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Errors raised by http.server itself (bad request line, header too long …) as JSON too."""
-        phrase = http.server.BaseHTTPRequestHandler.responses.get(code, ("Error",))[0]
-        self.close_connection = True
-        self._write(message_response(code, phrase), new_request_id(), head_only=False)
-
-    def _serve(self) -> None:
-        started = time.monotonic()
-        request_id = new_request_id()
-        reason = ""
-        try:
-            response, reason = self._dispatch(request_id)
-        except BadRequest as bad:
-            response, reason = bad.response, str(bad)
-            self.close_connection = True
-        self._write(response, request_id, head_only=self.command == "HEAD")
-        elapsed_ms = (time.monotonic() - started) * 1000
-        raw_path = urlsplit(self.path).path if "://" in self.path else self.path.split("?", 1)[0]
-        suffix = f" ({reason})" if reason else ""
-        access_log.info("%s %s %d %.1fms%s", self.command, raw_path, response.status, elapsed_ms, suffix)
-
-    def _dispatch(self, request_id: str) -> tuple[GatewayResponse, str]:
-        gateway = self.server.gateway
-        header_bytes = sum(len(name) + len(value) for name, value in self.headers.items())
-        if header_bytes > MAX_HEADER_BYTES:
-            raise BadRequest(message_response(431, "Request Header Fields Too Large"), "headers too large")
-        body = self._read_body()
-        target = urlsplit(self.path) if "://" in self.path else None
-        raw_path, _, raw_query = (
-            (target.path, "", target.query) if target else self.path.split("#", 1)[0].partition("?")
-        )
-        if raw_path == LOCAL_AWS_PATH and self.command == "GET":
-            return json_response(200, gateway.local_info()), ""
-        match = gateway.routes.match(self.command, raw_path)
-        if match is None:
-            return message_response(404, "Not Found"), "no route"
-        route = match.route
-        authorization = None
-        if route.authorizer is not None:
-            try:
-                values = self.headers.get_all(route.authorizer.identity_header) or []
-                authorization = gateway.authorizer.authorize(values, route.scopes)
-            except AuthorizerDenied as denied:
-                return message_response(denied.status, denied.message), denied.reason
-        event = build_event(
-            method=self.command,
-            raw_path=raw_path,
-            raw_query=raw_query,
-            headers=list(self.headers.items()),
-            body=body,
-            match=match,
-            authorization=authorization,
-            source_ip=self.client_address[0],
-            request_id=request_id,
-            protocol=self.request_version,
-        )
-        try:
-            return map_response(gateway.invoke(route.function_id, event)), ""
-        except MalformedResponse as malformed:
-            log.error("%s returned a malformed response: %s", route.function_id, malformed)
-            return message_response(500, "Internal Server Error"), "malformed function response"
-        except Exception:
-            # Lambda reports the error to API Gateway, which answers a bare 500; the traceback is logged.
-            log.exception("%s raised while handling %s", route.function_id, route.route_key)
-            return message_response(500, "Internal Server Error"), "function error"
-
-    def _read_body(self) -> bytes:
-        too_large = BadRequest(message_response(413, "Request Entity Too Large"), "body too large")
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            return self._read_chunked(too_large)
-        length_header = self.headers.get("Content-Length")
-        if not length_header:
-            return b""
-        try:
-            length = int(length_header)
-        except ValueError:
-            raise BadRequest(message_response(400, "Bad Request"), "bad Content-Length") from None
-        if length < 0:
-            raise BadRequest(message_response(400, "Bad Request"), "bad Content-Length")
-        if length > MAX_BODY_BYTES:
-            raise too_large
-        return self.rfile.read(length)
-
-    def _read_chunked(self, too_large: BadRequest) -> bytes:
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            size_line = self.rfile.readline(1024)
-            try:
-                size = int(size_line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise BadRequest(message_response(400, "Bad Request"), "bad chunk") from None
-            if size == 0:
-                # Trailers end with an empty line.
-                while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                    pass
-                return b"".join(chunks)
-            total += size
-            if total > MAX_BODY_BYTES:
-                raise too_large
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline(3)
-
-    def handle_expect_100(self) -> bool:
-        length = self.headers.get("Content-Length")
-        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            self.close_connection = True
-            self._write(message_response(413, "Request Entity Too Large"), new_request_id(), head_only=False)
-            return False
-        return super().handle_expect_100()
-
-    def _write(self, response: GatewayResponse, request_id: str, head_only: bool) -> None:
-        self.send_response_only(response.status)
-        self.send_header("Date", self.date_time_string())
-        for name, value in response.headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.send_header("apigw-requestid", request_id)
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if not head_only:
-            self.wfile.write(response.body)
+def _split_target(target: str) -> tuple[str, str]:
+    """(raw path, raw query) of a request target, origin-form or absolute-form."""
+    if "://" in target:
+        parts = urlsplit(target)
+        return parts.path, parts.query
+    path, _, query = target.split("#", 1)[0].partition("?")
+    return path, query
 
 
 class Gateway:
-    """Serves ``routes`` on ``host:port`` (port 0: a free one) until stopped."""
+    """Serves ``routes`` on ``host:port`` (port 0: a free one) until stopped.
+
+    ``kill(function_id)`` backs ``POST /_local/functions/{LogicalId}/kill``: it answers how
+    many environments it killed, or None for an unknown function.
+    """
 
     def __init__(
         self,
@@ -448,6 +298,7 @@ class Gateway:
         *,
         authorizer: JwtAuthorizer | None = None,
         local_info: Callable[[], Mapping[str, Any]] | None = None,
+        kill: Callable[[str], int | None] | None = None,
         host: str = "127.0.0.1",
         port: int = 3000,
     ) -> None:
@@ -455,30 +306,97 @@ class Gateway:
         self.invoke = invoke
         self.authorizer = authorizer or JwtAuthorizer()
         self.local_info = local_info or dict
+        self.kill = kill
         self.host = host
         self.requested_port = port
-        self._server: _GatewayServer | None = None
-        self._serving: BackgroundServer | None = None
+        self._server: HttpServer | None = None
+        # Set by stop(): invocations cut short by the runner stopping are not reported as failures.
+        self._stopping = threading.Event()
 
     @property
     def port(self) -> int:
         if self._server is None:
             raise RuntimeError("gateway is not started")
-        return self._server.server_address[1]
+        return self._server.port
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> "Gateway":
-        server = _GatewayServer((self.host, self.requested_port), _RequestHandler)
-        server.gateway = self
-        self._server = server
-        self._serving = BackgroundServer(server, "gateway")
+        self._stopping.clear()
+        self._server = HttpServer(self.handle, self.host, self.requested_port)
         return self
 
     def stop(self) -> None:
-        if self._serving is not None:
-            self._serving.stop()
-            self._serving = None
-        self._server = None
+        self._stopping.set()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def handle(self, request: HttpRequest) -> tuple[GatewayResponse, str]:
+        """Answer one request (and say why, for the access log, when it did not reach a function)."""
+        request_id = new_request_id()
+        response, reason = self._dispatch(request, request_id)
+        response.headers.append(("apigw-requestid", request_id))
+        return response, reason
+
+    def _dispatch(self, request: HttpRequest, request_id: str) -> tuple[GatewayResponse, str]:
+        raw_path, raw_query = _split_target(request.target)
+        local = self._local_endpoint(request.method, raw_path)
+        if local is not None:
+            return local
+        match = self.routes.match(request.method, raw_path)
+        if match is None:
+            return message_response(404, "Not Found"), "no route"
+        route = match.route
+        authorization = None
+        if route.authorizer is not None:
+            try:
+                values = request.header_values(route.authorizer.identity_header)
+                authorization = self.authorizer.authorize(values, route.scopes)
+            except AuthorizerDenied as denied:
+                return message_response(denied.status, denied.message), denied.reason
+        event = build_event(
+            method=request.method,
+            raw_path=raw_path,
+            raw_query=raw_query,
+            headers=request.headers,
+            body=request.body,
+            match=match,
+            authorization=authorization,
+            source_ip=request.client_address,
+            request_id=request_id,
+            protocol=f"HTTP/{request.http_version}",
+        )
+        return self._call(route, event)
+
+    def _local_endpoint(self, method: str, raw_path: str) -> tuple[GatewayResponse, str] | None:
+        """The runner's own endpoints (not API Gateway's): ``GET /_local/aws`` and the kill switch."""
+        if method == "GET" and raw_path == LOCAL_AWS_PATH:
+            return json_response(200, self.local_info()), ""
+        killing = _KILL_PATH.fullmatch(raw_path) if method == "POST" and self.kill is not None else None
+        if killing is None or self.kill is None:
+            return None
+        function_id = killing["function_id"]
+        killed = self.kill(function_id)
+        if killed is None:
+            return json_response(404, {"message": f"no function {function_id}"}), "unknown function"
+        log.info("killed %d running environment(s) of %s", killed, function_id)
+        return json_response(200, {"killed": killed}), ""
+
+    def _call(self, route: HttpRoute, event: dict[str, Any]) -> tuple[GatewayResponse, str]:
+        try:
+            return map_response(self.invoke(route.function_id, event)), ""
+        except MalformedResponse as malformed:
+            log.error("%s returned a malformed response: %s", route.function_id, malformed)
+            return message_response(500, "Internal Server Error"), "malformed function response"
+        except FunctionError as error:
+            # Lambda reports the error to API Gateway, which answers a bare 500; the details are logged.
+            if not self._stopping.is_set():
+                details = f"\n{error.details}" if error.details else ""
+                log.error("%s failed on %s: %s%s", route.function_id, route.route_key, error, details)
+            return message_response(500, "Internal Server Error"), "function error"
+        except Exception:
+            log.exception("%s raised while handling %s", route.function_id, route.route_key)
+            return message_response(500, "Internal Server Error"), "function error"

@@ -3,6 +3,7 @@
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TEMPLATE = REPO_ROOT / "template.yaml"
 DEFAULT_PORT = 3000
 VISIBILITY_ENV = "LOCAL_SQS_VISIBILITY_TIMEOUT"
+# A poller finishes its current long poll (1 s) once its function's environments are gone.
+_POLLERS_STOP_S = 3.0
 
 
 class LocalRunner:
@@ -108,6 +111,7 @@ class LocalRunner:
             self.functions.invoke,
             authorizer=JwtAuthorizer(local_secret()),
             local_info=self.local_info,
+            kill=self.functions.kill,
             host=self.host,
             port=self.port,
         ).start()
@@ -155,17 +159,21 @@ class LocalRunner:
             self.pollers.append(poller.start())
 
     def stop(self) -> None:
+        """Stop everything within a few seconds, whatever is running: traffic first, then the
+        environments (killed, so callers fail at once), then the pollers and the emulator."""
         for poller in self.pollers:
             poller.request_stop()
-        for poller in self.pollers:
-            poller.stop()
-        self.pollers = []
         if self.gateway is not None:
             self.gateway.stop()
             self.gateway = None
         if self.functions is not None:
             self.functions.stop()
             self.functions = None
+        # Joined before the emulator goes, so that no poll fails against a vanished endpoint.
+        deadline = time.monotonic() + _POLLERS_STOP_S
+        for poller in self.pollers:
+            poller.stop(timeout=max(0.0, deadline - time.monotonic()))
+        self.pollers = []
         if self.emulator is not None:
             self.emulator.stop()
             self.emulator = None

@@ -4,7 +4,8 @@ Fixtures:
 - ``runner`` (session): ``python -m localdev serve`` on a free port. It has ``url``,
   ``aws`` (the ``GET /_local/aws`` document), ``token(...)`` and ``aws_client(service)``.
 - ``start_runner``: starts more runners with extra environment, e.g.
-  ``start_runner(WRITES_ENABLED="false")``; each is stopped when the test ends.
+  ``start_runner(WRITES_ENABLED="false")``, or another template (``template=path``);
+  each is stopped when the test ends.
 
 With ``AWS_ENDPOINT_URL`` set, runners use that endpoint instead of their own embedded
 emulator, and then share its state (a second runner's WRITES_ENABLED affects both).
@@ -43,7 +44,7 @@ def free_port() -> int:
 class RunnerProcess:
     """One ``python -m localdev serve`` subprocess."""
 
-    def __init__(self, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(self, extra_env: dict[str, str] | None = None, template: Path | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.secret = local_secret()
@@ -53,9 +54,12 @@ class RunnerProcess:
         self.log_dir = Path(tempfile.mkdtemp(prefix="localdev-e2e-"))
         self.stdout_path = self.log_dir / "stdout.log"
         self.stderr_path = self.log_dir / "stderr.log"
+        command = [sys.executable, "-m", "localdev", "serve"]
+        if template is not None:
+            command += ["--template", str(template)]
         with self.stdout_path.open("wb") as stdout, self.stderr_path.open("wb") as stderr:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "localdev", "serve"],
+                command,
                 cwd=REPO_ROOT,
                 env=env,
                 stdout=stdout,
@@ -144,8 +148,8 @@ def start_runner(request: pytest.FixtureRequest) -> Iterator[Callable[..., Runne
     started: list[RunnerProcess] = []
     failures_before = request.session.testsfailed
 
-    def start(**extra_env: str) -> RunnerProcess:
-        local = RunnerProcess(extra_env)
+    def start(template: Path | None = None, **extra_env: str) -> RunnerProcess:
+        local = RunnerProcess(extra_env, template)
         started.append(local)
         return local
 

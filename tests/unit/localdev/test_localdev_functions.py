@@ -3,8 +3,11 @@
 import sys
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,10 +18,12 @@ from localdev.functions import (
     Functions,
     FunctionTimeout,
     LambdaContext,
+    _Worker,
     add_to_sys_path,
     function_environment,
     prepare_environment,
 )
+from localdev.start_gate import StartGate
 from localdev.template import FunctionSpec, Template
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -107,7 +112,7 @@ def test_functions_with_the_same_file_name_load_separately(specs: dict[str, Func
 
 
 def test_concurrent_invocations_get_their_own_environment(specs: dict[str, FunctionSpec]) -> None:
-    pool = FunctionPool(specs["EchoFunction"], "us-east-1")
+    pool = FunctionPool(specs["EchoFunction"], "us-east-1", max_environments=6)
     results: dict[str, str] = {}
 
     def call(request_id: str) -> None:
@@ -168,3 +173,159 @@ def test_a_handler_past_its_timeout_is_stopped_and_replaced(specs: dict[str, Fun
         assert pool.loaded == 2
     finally:
         pool.stop()
+
+
+# ----------------------------------------------------------------------------- a bounded pool
+
+
+def slow_init_spec(timeout: int = 3) -> FunctionSpec:
+    code_dir = FIXTURES / "functions" / "slow_init"
+    return FunctionSpec("SlowInit", "slow-init", code_dir, "app.handler", timeout, 128, {}, (), "/g", {})
+
+
+def run_at_once(count: int, call: Callable[[int], Any]) -> list[Any]:
+    """``call(i)`` for each i on its own thread, all released together; results or raised exceptions."""
+    barrier = threading.Barrier(count)
+
+    def run(index: int) -> Any:
+        barrier.wait()
+        try:
+            return call(index)
+        except Exception as error:  # the test looks at what each call ended with
+            return error
+
+    with ThreadPoolExecutor(max_workers=count) as executor:
+        return list(executor.map(run, range(count)))
+
+
+def test_requests_beyond_the_bound_queue_instead_of_failing(specs: dict[str, FunctionSpec]) -> None:
+    pool = FunctionPool(specs["EchoFunction"], "us-east-1", max_environments=2)
+    try:
+        results = run_at_once(6, lambda i: pool.invoke(http_event("slow", f"r{i}")))
+        assert [result["statusCode"] for result in results] == [200] * 6
+        for index, result in enumerate(results):
+            assert f'"instance_request": "r{index}"' in result["body"]  # still one request per environment
+        assert pool.loaded == 2
+    finally:
+        pool.stop()
+
+
+def test_init_and_queueing_are_not_counted_in_the_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One environment, 1 s timeout (+1 s grace): the third request waits for a 1.5 s init and two
+    # 0.6 s invocations before its own starts, far past its timeout if waiting were counted.
+    monkeypatch.setenv("SLOW_INIT_SECONDS", "1.5")
+    pool = FunctionPool(slow_init_spec(timeout=1), "us-east-1", max_environments=1)
+    try:
+        results = run_at_once(3, lambda i: pool.invoke({"sleep": 0.6}))
+        assert all(isinstance(result, dict) for result in results), results
+        assert len({result["pid"] for result in results}) == 1
+        assert all(result["remaining_ms_at_start"] > 900 for result in results)
+    finally:
+        pool.stop()
+
+
+def test_environments_start_a_few_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    starts = tmp_path / "starts.log"
+    monkeypatch.setenv("SLOW_INIT_SECONDS", "0.5")
+    monkeypatch.setenv("SLOW_INIT_LOG", str(starts))
+    pool = FunctionPool(slow_init_spec(), "us-east-1", max_environments=6, start_gate=StartGate(2))
+    try:
+        results = run_at_once(6, lambda i: pool.invoke({"sleep": 1}))
+        assert all(isinstance(result, dict) for result in results), results
+        intervals = [tuple(map(float, line.split())) for line in starts.read_text().splitlines()]
+        assert len(intervals) == 6
+        most_at_once = max(sum(1 for s, e in intervals if s <= start < e) for start, _ in intervals)
+        assert most_at_once == 2
+    finally:
+        pool.stop()
+
+
+def test_a_start_for_a_request_goes_before_a_warm_up() -> None:
+    gate = StartGate(1)
+    order: list[str] = []
+
+    def take(name: str, urgent: bool) -> None:
+        with gate.slot(urgent=urgent):
+            order.append(name)
+
+    with gate.slot(urgent=False):
+        warm_up = threading.Thread(target=take, args=("warm-up", False))
+        warm_up.start()
+        wait_until(lambda: gate.waiting == 1)
+        request = threading.Thread(target=take, args=("request", True))
+        request.start()
+        wait_until(lambda: gate.waiting == 2)
+    warm_up.join(5)
+    request.join(5)
+    assert order == ["request", "warm-up"]
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+
+
+# ----------------------------------------------------------------------------- kill and stop
+
+
+def test_kill_fails_the_running_invocation_and_the_environment_is_replaced(specs: dict[str, FunctionSpec]) -> None:
+    functions = Functions([specs["EchoFunction"]], "us-east-1")
+    pool = functions.pools["EchoFunction"]
+    outcome: list[BaseException] = []
+
+    def hang() -> None:
+        try:
+            functions.invoke("EchoFunction", http_event("hang"))  # sleeps 30 s
+        except FunctionError as error:
+            outcome.append(error)
+
+    try:
+        assert functions.kill("EchoFunction") == 0  # nothing running yet
+        caller = threading.Thread(target=hang)
+        caller.start()
+        wait_until(lambda: functions.kill("EchoFunction") == 1)
+        caller.join(5)
+        assert not caller.is_alive()
+        assert "environment exited (exit code -9)" in str(outcome[0])
+        assert functions.invoke("EchoFunction", http_event())["statusCode"] == 200
+        assert pool.loaded == 2
+        assert functions.kill("NoSuchFunction") is None
+    finally:
+        functions.stop()
+
+
+def test_stop_ends_running_and_queued_invocations_at_once(specs: dict[str, FunctionSpec]) -> None:
+    functions = Functions([specs["EchoFunction"]], "us-east-1", max_environments=1)
+    outcomes: list[BaseException] = []
+
+    def hang() -> None:
+        try:
+            functions.invoke("EchoFunction", http_event("hang"))
+        except FunctionError as error:
+            outcomes.append(error)
+
+    callers = [threading.Thread(target=hang) for _ in range(2)]  # one runs, one waits for the environment
+    for caller in callers:
+        caller.start()
+    wait_until(lambda: functions.pools["EchoFunction"].running == 1)
+    started = time.monotonic()
+    functions.stop()
+    for caller in callers:
+        caller.join(5)
+    assert time.monotonic() - started < 5  # the handler would sleep 30 s
+    assert len(outcomes) == 2
+
+
+def test_an_environment_whose_runner_is_gone_exits_quietly(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # The runner can exit while an environment still imports (a stop racing a start): when the
+    # environment then reports ready, nobody reads it, and it must leave without a traceback.
+    monkeypatch.setenv("SLOW_INIT_SECONDS", "0.5")
+    worker = _Worker(slow_init_spec(), "us-east-1", [])
+    worker.connection.close()  # the runner's end of the pipe, as when its process is gone
+    worker.process.join(timeout=30)
+    assert worker.process.exitcode == 0
+    assert "Traceback" not in capfd.readouterr().err

@@ -4,6 +4,7 @@ import base64
 import http.client
 import json
 import logging
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from localdev import http11
 from localdev.authorizer import Authorization, JwtAuthorizer
 from localdev.gateway import (
     MAX_BODY_BYTES,
@@ -447,11 +449,12 @@ def test_headers_over_10kb_are_431(gateway) -> None:
     assert response.status_code == 200
 
 
-def test_bodies_over_10mb_are_413_without_reading_them(gateway) -> None:
+@pytest.mark.parametrize("expect", ["", "Expect: 100-continue\r\n"])
+def test_bodies_over_10mb_are_413_without_reading_them(gateway, expect: str) -> None:
     server, invoke = gateway
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
         sock.sendall(
-            f"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{expect}"
             f"Content-Length: {MAX_BODY_BYTES + 1}\r\n\r\n".encode()
         )
         answer = read_until_closed(sock).decode()
@@ -560,3 +563,226 @@ def test_head_without_a_head_route_is_404_without_body(gateway) -> None:
     response = requests.head(f"{server.url}/open", timeout=5)
     assert response.status_code == 404
     assert response.content == b""
+
+
+# ----------------------------------------------------------------------------- the HTTP/1.1 edge
+
+
+def exchange(server: Gateway, data: bytes) -> bytes:
+    """Send raw bytes on a fresh connection and read until the gateway closes it."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(data)
+        return read_until_closed(sock)
+
+
+@pytest.fixture
+def short_deadlines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(http11, "HEAD_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(http11, "BODY_STALL_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(http11, "IDLE_TIMEOUT_S", 0.3)
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n{}", 400),
+        (b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\n\r\n{}", 400),
+        (b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+        (b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+        (b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400),
+        (b"GET /open HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", 400),
+        (b"GET /open HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: " + b"p" * 70_000 + b"\r\n\r\n", 431),
+        (b"HELLO\r\n\r\n", 400),
+        (b"\x16\x03\x01\x02\x00\x01\x00", 400),
+        (b"\xff\xfe junk", 400),
+    ],
+)
+def test_malformed_requests_get_a_status_line_and_a_closed_connection(gateway, request_bytes, status) -> None:
+    server, invoke = gateway
+    answer = exchange(server, request_bytes)
+    assert answer.startswith(f"HTTP/1.1 {status} ".encode()), answer[:60]
+    assert b"\r\nConnection: close\r\n" in answer
+    assert answer.endswith(b'"}')  # a JSON message, as API Gateway's own answers
+    assert invoke.events == []
+
+
+def test_identical_duplicate_content_lengths_are_one(gateway) -> None:
+    server, invoke = gateway
+    body = b'{"a":1}'
+    answer = exchange(
+        server,
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        + f"Authorization: Bearer {token()}\r\nContent-Length: 7\r\nContent-Length: 7\r\n\r\n".encode()
+        + body,
+    )
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert invoke.events[-1]["body"] == '{"a":1}'
+
+
+@pytest.mark.usefixtures("short_deadlines")
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"GET /open HTTP/1.1\r\nHost: x\r\n",  # headers that never end
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{",  # a body that never arrives
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",  # a chunk cut short
+    ],
+)
+def test_clients_that_stop_sending_get_408(gateway, request_bytes: bytes) -> None:
+    server, invoke = gateway
+    answer = exchange(server, request_bytes)
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert answer.endswith(b'{"message":"Request Timeout"}')
+    assert invoke.events == []
+
+
+@pytest.mark.usefixtures("short_deadlines")
+def test_an_idle_connection_is_closed_without_an_answer(gateway) -> None:
+    server, _ = gateway
+    assert exchange(server, b"") == b""
+
+
+def test_expect_100_continue_gets_continue_then_the_answer(gateway) -> None:
+    server, invoke = gateway
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Type: application/json\r\n"
+            + f"Authorization: Bearer {token()}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n".encode()
+        )
+        assert sock.recv(100).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+        sock.sendall(b"{}")
+        answer = read_until_closed(sock)
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert invoke.events[-1]["body"] == "{}"
+
+
+def test_pipelined_requests_are_answered_in_order(gateway) -> None:
+    server, _ = gateway
+    answer = exchange(
+        server,
+        b"GET /open?n=1 HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /open?n=3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) [A-Z]", answer) == [b"200", b"404", b"200"]
+
+
+def test_http_1_0_gets_its_answer_and_a_close(gateway) -> None:
+    server, _ = gateway
+    answer = exchange(server, b"GET /open HTTP/1.0\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert b"\r\nConnection: close\r\n" in answer
+
+
+def test_connection_close_is_honoured(gateway) -> None:
+    server, _ = gateway
+    answer = exchange(server, b"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 404 ")
+    assert b"\r\nConnection: close\r\n" in answer
+    assert answer.endswith(b'{"message":"Not Found"}')
+
+
+def test_a_response_header_http_cannot_carry_is_a_500(small_template: Template) -> None:
+    def inject(function_id: str, event: dict) -> object:
+        return {"statusCode": 200, "headers": {"X-Evil": "a\r\nSet-Cookie: stolen=1"}, "body": "ok"}
+
+    server = Gateway(small_template.http_routes(), inject, port=0).start()
+    try:
+        response = requests.get(f"{server.url}/open", timeout=5)
+        assert response.status_code == 500
+        assert response.json() == {"message": "Internal Server Error"}
+        assert "stolen" not in response.headers.get("Set-Cookie", "")
+    finally:
+        server.stop()
+
+
+def test_204_has_neither_body_nor_content_length(small_template: Template) -> None:
+    def no_content(function_id: str, event: dict) -> object:
+        return {"statusCode": 204, "body": "dropped"}
+
+    server = Gateway(small_template.http_routes(), no_content, port=0).start()
+    try:
+        answer = exchange(server, b"GET /open HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 204 ")
+        assert b"Content-Length" not in answer
+        assert answer.endswith(b"\r\n\r\n")
+    finally:
+        server.stop()
+
+
+def test_head_answers_the_length_without_the_body(small_template: Template) -> None:
+    def resource(function_id: str, event: dict) -> object:
+        return {"statusCode": 200, "body": "twelve bytes"}
+
+    routes = [*small_template.http_routes(), route("HEAD", "/thing", auth=False)]
+    server = Gateway(routes, resource, port=0).start()
+    try:
+        answer = exchange(server, b"HEAD /thing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 200 ")
+        assert b"\r\nContent-Length: 12\r\n" in answer
+        assert answer.endswith(b"\r\n\r\n")
+    finally:
+        server.stop()
+
+
+def test_stop_closes_open_connections(gateway) -> None:
+    server, _ = gateway
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"GET /open HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")  # now idle on a keep-alive connection
+        server.stop()
+        assert sock.recv(100) == b""
+
+
+# ----------------------------------------------------------------------------- the kill switch
+
+
+def test_kill_endpoint(small_template: Template) -> None:
+    calls: list[str] = []
+
+    def kill(function_id: str) -> int | None:
+        calls.append(function_id)
+        return 2 if function_id == "EchoFunction" else None
+
+    server = Gateway(small_template.http_routes(), RecordingInvoke(), kill=kill, port=0).start()
+    try:
+        killed = requests.post(f"{server.url}/_local/functions/EchoFunction/kill", timeout=5)
+        assert (killed.status_code, killed.json()) == (200, {"killed": 2})
+        unknown = requests.post(f"{server.url}/_local/functions/Nope/kill", timeout=5)
+        assert (unknown.status_code, unknown.json()) == (404, {"message": "no function Nope"})
+        assert requests.get(f"{server.url}/_local/functions/EchoFunction/kill", timeout=5).status_code == 404
+        assert calls == ["EchoFunction", "Nope"]
+    finally:
+        server.stop()
+
+
+def test_a_runner_bug_is_a_logged_500_not_a_dropped_connection(
+    small_template: Template, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken_local_info() -> dict:
+        raise RuntimeError("runner bug")
+
+    server = Gateway(small_template.http_routes(), RecordingInvoke(), local_info=broken_local_info, port=0).start()
+    try:
+        with caplog.at_level(logging.ERROR, logger="localdev.http11"):
+            response = requests.get(f"{server.url}/_local/aws", timeout=5)
+        assert (response.status_code, response.json()) == (500, {"message": "Internal Server Error"})
+        assert "RuntimeError: runner bug" in caplog.text
+    finally:
+        server.stop()
+
+
+def test_the_access_log_times_the_request_not_the_idle_wait_before_it(
+    gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    server, _ = gateway
+    with caplog.at_level(logging.INFO, logger="localdev.access"), requests.Session() as session:
+        session.get(f"{server.url}/nope", timeout=5)
+        time.sleep(1)  # the keep-alive connection idles between the two requests
+        session.get(f"{server.url}/nope?second=1", timeout=5)
+        wait_for_log(caplog, "GET /nope 404")
+        deadline = time.monotonic() + 2
+        while caplog.text.count("GET /nope 404") < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    durations = [float(line.split(" 404 ")[1].split("ms")[0]) for line in caplog.messages if "GET /nope 404" in line]
+    assert len(durations) == 2
+    assert durations[1] < 1000

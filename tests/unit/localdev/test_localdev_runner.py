@@ -7,12 +7,13 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
 import requests
 
-from localdev.__main__ import _banner, main
+from localdev.cli import _banner, main
 from localdev.runner import LocalRunner
 from localdev.tokens import mint
 
@@ -136,6 +137,44 @@ def test_s3_upload_runs_the_sqs_worker(runner: LocalRunner) -> None:
             break
         time.sleep(0.1)
     assert keys == ["incoming/run.csv"]
+
+
+def _wait_until_empty(sqs: Any, queue_url: str, seconds: float = 30) -> None:
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        counts = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
+        if not any(int(value) for value in counts.values()):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{queue_url} never emptied")
+
+
+def test_killed_sqs_invocation_leaves_its_message_on_the_queue(runner: LocalRunner) -> None:
+    info = runner.local_info()
+    sqs = aws_client(runner, "sqs")
+    # The bucket notification's s3:TestEvent goes to this queue too: only "slow" may be running when killed.
+    _wait_until_empty(sqs, info["queues"]["WorkQueue"])
+    sqs.send_message(QueueUrl=info["queues"]["WorkQueue"], MessageBody="slow")
+    kill_url = f"{runner.url}/_local/functions/WorkerFunction/kill"
+
+    def kill_when_running() -> None:
+        deadline = time.monotonic() + 15
+        while requests.post(kill_url, timeout=5).json()["killed"] == 0:
+            assert time.monotonic() < deadline, "the worker never ran"
+            time.sleep(0.05)
+
+    # Killed twice: the failed invocation did not delete the message, so it came back (visibility
+    # timeout 1 s) and, after maxReceiveCount (2) receives, went to the dead-letter queue.
+    kill_when_running()
+    kill_when_running()
+    dead_letters = info["queues"]["WorkDeadLetterQueue"]
+    deadline = time.monotonic() + 15
+    bodies: list[str] = []
+    while not bodies and time.monotonic() < deadline:
+        answer = sqs.receive_message(QueueUrl=dead_letters, WaitTimeSeconds=1)
+        bodies = [message["Body"] for message in answer.get("Messages", [])]
+    assert bodies == ["slow"]
 
 
 def test_banner_has_url_token_and_curl(runner: LocalRunner) -> None:
