@@ -89,10 +89,12 @@ def commit_chunk(
     units: dict[str, Transaction],
     errors: list[tuple[int, dict[str, Any]]],
     deferred: list[dict[str, Any]] = (),
+    job_appends: dict[str, list[Any]] | None = None,
 ) -> list[UnitFailure]:
     """Commit the units, row errors, the range's checkpoint and the job's counts together.
 
-    `job_first_values` are set on the job only where it has none yet (preview rows).
+    `job_first_values` are set on the job only where it has none yet; `job_appends` are appended
+    to the job's lists (preview rows).
     Returns the units whose conditions failed (nothing was written then).
     Raises CheckpointMoved when the checkpoint is no longer at `expected_version`.
     """
@@ -106,7 +108,7 @@ def commit_chunk(
         names={**names, "#expected_version": "version"},
         values={**values, ":expected": expected_version},
     )
-    job_update = _job_update(job_counts, job_first_values)
+    job_update = _job_update(job_counts, job_first_values, job_appends or {})
     if job_update is not None:
         expression, job_names, job_values = job_update
         transaction.update(
@@ -137,7 +139,9 @@ def commit_chunk(
     return []
 
 
-def _job_update(counts: dict[str, int], first_values: dict[str, Any]) -> tuple[str, dict[str, str], dict] | None:
+def _job_update(
+    counts: dict[str, int], first_values: dict[str, Any], appends: dict[str, list[Any]]
+) -> tuple[str, dict[str, str], dict[str, Any]] | None:
     names: dict[str, str] = {}
     values: dict[str, Any] = {}
     adds = []
@@ -151,6 +155,11 @@ def _job_update(counts: dict[str, int], first_values: dict[str, Any]) -> tuple[s
         names[f"#f{position}"] = name
         values[f":f{position}"] = value
         sets.append(f"#f{position} = if_not_exists(#f{position}, :f{position})")
+    for position, (name, items) in enumerate(appends.items()):
+        names[f"#a{position}"] = name
+        values[f":a{position}"] = items
+        values[":nothing"] = []
+        sets.append(f"#a{position} = list_append(if_not_exists(#a{position}, :nothing), :a{position})")
     if not adds and not sets:
         return None
     expression = " ".join(
