@@ -248,12 +248,12 @@ class CustomerRows:
             return chunk.add_errors(row.problems)
         if row.deferred:
             return chunk.defer(row.record)
+        match_keys = {_pair(guard.key(self.tenant)) for guard in row.matches}
+        if chunk.collides(match_keys):
+            return False  # an earlier row of the chunk writes its key: the next chunk reads the result
         holder = self._holder(row)
         if holder is None and row.new is None:
             return chunk.add_errors(row.creation_problems)
-        match_keys = {_pair(guard.key(self.tenant)) for guard in row.matches}
-        if chunk.collides(match_keys):
-            return False
         if holder is None:
             return self._create(chunk, row, match_keys, numbers)
         return self._existing(chunk, row, holder, match_keys)
