@@ -45,8 +45,8 @@ from clientele.store.kernel import keys as store_keys
 from clientele.store.kernel.transactions import Transaction
 
 # What is kept between chunks: a few windows of rows read ahead (the oldest go first).
-_HOLDERS_KEPT = 8_000
-_CUSTOMERS_KEPT = 2_000
+_HOLDERS_KEPT = 2_000
+_CUSTOMERS_KEPT = 500
 
 Guard = customer_store.Guard
 
@@ -100,19 +100,24 @@ def _guard_column(guard: Guard, context: ImportContext) -> str:
     return column_for_pointer(pointer, context.column_map) or ""
 
 
+Keyed = tuple[Guard, ItemKey]  # a unique value and its guard item's key
+
+
 @dataclass
 class _PreparedRow:
     record: Record
     body: dict[str, Any] = field(default_factory=dict)
     problems: list[RowError] = field(default_factory=list)
     new: NewCustomer | None = None
-    matches: list[Guard] = field(default_factory=list)
+    matches: list[Keyed] = field(default_factory=list)  # what it is matched by, in order
+    creating: list[Keyed] = field(default_factory=list)  # the values a creation would take
     # Why it can't be created; only matters when it matches no existing customer.
     creation_problems: list[RowError] = field(default_factory=list)
     deferred: bool = False  # its key may appear in an earlier byte range: the last pass applies it
+    reads: set[ItemKey] = field(default_factory=set)  # the items its planning read (see CustomerRows)
 
 
-def _prepare(context: ImportContext, record: Record, forced: dict[int, RowError]) -> _PreparedRow:
+def _prepare(context: ImportContext, tenant: str, record: Record, forced: dict[int, RowError]) -> _PreparedRow:
     row = _PreparedRow(record, problems=[forced[record.row]] if record.row in forced else record_problems(record))
     if row.problems:
         return row
@@ -120,12 +125,14 @@ def _prepare(context: ImportContext, record: Record, forced: dict[int, RowError]
     row.problems = [RowError(record.row, record.line, p.column, p.code, p.message) for p in cell_problems]
     if row.problems:
         return row
-    row.matches = _match_guards(context.principal, row.body)
-    row.deferred = deferred(context, customer_row_keys(context.principal, row.body))
+    row.matches = [(guard, _pair(guard.key(tenant))) for guard in _match_guards(context.principal, row.body)]
+    row.deferred = context.earlier is not None and deferred(context, customer_row_keys(context.principal, row.body))
     try:
         row.new = plan_creation(context.principal, row.body)
     except ValidationFailed as failed:
         row.creation_problems = row_errors(record, failed, context.column_map)
+    else:
+        row.creating = [(guard, _pair(guard.key(tenant))) for guard in row.new.guards]
     return row
 
 
@@ -137,35 +144,40 @@ class _Merge:
     version: int
     planned: tuple[customer_store.CustomerChange, dict[str, Any]] | None = None
     errors: list[RowError] = field(default_factory=list)
-
-
-def _trim(cache: dict[Any, Any], kept: int) -> None:
-    for key in list(cache)[: max(0, len(cache) - kept)]:
-        del cache[key]
+    taking: list[Keyed] = field(default_factory=list)  # unique values the change takes
 
 
 class CustomerRows:
-    """The customer rows of one range run, planned chunk after chunk (see the module's docstring)."""
+    """The customer rows of one range run, planned chunk after chunk (see the module's docstring).
+
+    Rows are read ahead of the chunks that take them: each is prepared and its reads done once,
+    in batches with the rows read with it. A commit forgets the items it wrote, and the rows
+    whose planning read one of them are read again (in a batch) before a chunk plans them.
+    """
 
     def __init__(self, context: ImportContext, tenant: str) -> None:
         self.context = context
         self.tenant = tenant
-        self._rows: dict[int, _PreparedRow] = {}  # validated, not yet taken by a chunk
-        self._holders: dict[Guard, str | None] = {}
+        self._rows: dict[int, _PreparedRow] = {}  # prepared, not yet taken by a chunk
+        self._read: set[int] = set()  # rows whose reads are in the caches
+        self._readers: dict[ItemKey, set[int]] = {}  # item -> rows whose planning read it
+        self._holders: dict[ItemKey, str | None] = {}  # guard item -> the customer holding the value
         self._customers: dict[str, customer_store.StoredCustomer | None] = {}
+        self._customer_ids: dict[ItemKey, str] = {}  # customer item -> id, to forget written customers
         self._merges: dict[int, _Merge] = {}
 
     # ------------------------------------------------------------ reads, batched
 
-    def _ensure_holders(self, guards: Iterable[Guard]) -> None:
-        missing = list(dict.fromkeys(guard for guard in guards if guard not in self._holders))
+    def _ensure_holders(self, keyed: Iterable[Keyed]) -> None:
+        missing = list({key: guard for guard, key in keyed if key not in self._holders}.items())
         if not missing:
             return
+        guards = [guard for _, guard in missing]
         if self.context.preview:
-            found = previews.guard_holders(self.tenant, self.context.job_id, missing)
+            found = previews.guard_holders(self.tenant, self.context.job_id, guards)
         else:
-            found = customer_store.guard_holders(self.tenant, missing)
-        self._holders.update({guard: found.get(guard) for guard in missing})
+            found = customer_store.guard_holders(self.tenant, guards)
+        self._holders.update({key: found.get(guard) for key, guard in missing})
 
     def _ensure_customers(self, customer_ids: Iterable[str]) -> None:
         missing = list(dict.fromkeys(customer_id for customer_id in customer_ids if customer_id not in self._customers))
@@ -175,35 +187,50 @@ class CustomerRows:
             found = previews.customers(self.tenant, self.context.job_id, missing)
         else:
             found = customer_store.load_stored_many(self.tenant, missing)
-        self._customers.update({customer_id: found.get(customer_id) for customer_id in missing})
+        for customer_id in missing:
+            self._customers[customer_id] = found.get(customer_id)
+            self._customer_ids[self._customer_key(customer_id)] = customer_id
+
+    def _customer_key(self, customer_id: str) -> ItemKey:
+        return _pair(store_keys.customer_key(self.tenant, customer_id))
 
     def _holder(self, row: _PreparedRow) -> str | None:
         """The customer the row matches: the holder of its code, else of its external id."""
-        return next((holder for guard in row.matches if (holder := self._holders.get(guard))), None)
+        return next((holder for _, key in row.matches if (holder := self._holders.get(key))), None)
 
     def _prepared(self, record: Record, forced: dict[int, RowError]) -> _PreparedRow:
-        """Rows are offered to chunks until one takes them: validate each once."""
+        """Rows are offered to chunks until one takes them: prepare each once."""
         if record.row in forced:
-            return _prepare(self.context, record, forced)
+            return _prepare(self.context, self.tenant, record, forced)
         row = self._rows.get(record.row)
         if row is None:
-            row = self._rows[record.row] = _prepare(self.context, record, forced)
+            row = self._rows[record.row] = _prepare(self.context, self.tenant, record, forced)
         return row
 
     def prefetch(self, records: Sequence[Record], forced: dict[int, RowError] | None = None) -> None:
-        """Validate the rows and read what planning them needs, in batches: the holders of their match
-        values; for rows matching nobody, of their other unique values; for rows to merge, their customers
-        and the holders of the values the merges would take."""
-        rows = [self._prepared(record, forced or {}) for record in records]
+        """Prepare the rows and read what planning them needs, in batches for all of them: the holders
+        of their match values; for rows matching nobody, of the values a creation takes; for rows to
+        merge, their customers (address books included) and the holders of the values the merges take."""
+        rows = [self._prepared(record, {}) for record in records if record.row not in self._read]
+        rows = [row for row in rows if row.record.row not in (forced or {})]
         live = [row for row in rows if not row.problems and not row.deferred]
-        self._ensure_holders(guard for row in live for guard in row.matches)
-        unmatched = [row.new for row in live if self._holder(row) is None and row.new is not None]
-        self._ensure_holders(guard for new in unmatched for guard in new.guards)
-        if self.context.on_conflict != "update":
-            return
-        matched = [(row, holder) for row in live if (holder := self._holder(row)) is not None]
-        self._ensure_customers(holder for _, holder in matched)
-        self._ensure_holders(guard for row, holder in matched for guard in self._taken_guards(row, holder))
+        self._ensure_holders(keyed for row in live for keyed in row.matches)
+        unmatched = {row.record.row: row for row in live if self._holder(row) is None}
+        self._ensure_holders(keyed for row in unmatched.values() for keyed in row.creating)
+        merging = [(row, holder) for row in live if (holder := self._holder(row)) is not None]
+        if self.context.on_conflict == "update":
+            self._ensure_customers(holder for _, holder in merging)
+            self._ensure_holders(keyed for row, holder in merging for keyed in self._taking(row, holder))
+        for row in rows:
+            row.reads = {key for _, key in row.matches}
+            if row.record.row in unmatched:
+                row.reads |= {key for _, key in row.creating}
+        for row, holder in merging:
+            row.reads |= {self._customer_key(holder), *(key for _, key in self._taking(row, holder))}
+        for row in rows:
+            for key in row.reads:
+                self._readers.setdefault(key, set()).add(row.record.row)
+            self._read.add(row.record.row)
 
     def _merge(self, row: _PreparedRow, holder: str) -> _Merge | None:
         """The row merged into the customer it matches (None: no such customer, or not this import's to update)."""
@@ -215,18 +242,19 @@ class CustomerRows:
         if cached is not None and (cached.customer_id, cached.version) == (holder, version):
             return cached
         try:
-            merge = _Merge(holder, version, plan_merge(self.context.principal, stored, row.body))
+            planned = plan_merge(self.context.principal, stored, row.body)
         except ValidationFailed as failed:
             merge = _Merge(holder, version, errors=row_errors(row.record, failed, self.context.column_map))
+        else:
+            change = planned[0] if planned else None
+            taken = [g for g in change.guards_after if g not in change.guards_before] if change else []
+            merge = _Merge(holder, version, planned, taking=[(g, _pair(g.key(self.tenant))) for g in taken])
         self._merges[row.record.row] = merge
         return merge
 
-    def _taken_guards(self, row: _PreparedRow, holder: str) -> list[Guard]:
+    def _taking(self, row: _PreparedRow, holder: str) -> list[Keyed]:
         merge = self._merge(row, holder)
-        if merge is None or merge.planned is None:
-            return []
-        change = merge.planned[0]
-        return [guard for guard in change.guards_after if guard not in change.guards_before]
+        return merge.taking if merge is not None else []
 
     # ------------------------------------------------------------ planning
 
@@ -248,7 +276,7 @@ class CustomerRows:
             return chunk.add_errors(row.problems)
         if row.deferred:
             return chunk.defer(row.record)
-        match_keys = {_pair(guard.key(self.tenant)) for guard in row.matches}
+        match_keys = {key for _, key in row.matches}
         if chunk.collides(match_keys):
             return False  # an earlier row of the chunk writes its key: the next chunk reads the result
         holder = self._holder(row)
@@ -261,27 +289,27 @@ class CustomerRows:
     def _error(self, chunk: Chunk, row: _PreparedRow, column: str, code: str, message: str) -> bool:
         return chunk.add_errors([RowError(row.record.row, row.record.line, column, code, message)])
 
-    def _taken_value(self, chunk: Chunk, row: _PreparedRow, guard: Guard) -> bool:
-        message = f"{guard.field} is already used by customer {self._holders.get(guard)}"
+    def _taken_value(self, chunk: Chunk, row: _PreparedRow, held: Keyed) -> bool:
+        guard, key = held
+        message = f"{guard.field} is already used by customer {self._holders.get(key)}"
         return self._error(chunk, row, _guard_column(guard, self.context), "conflict", message)
 
-    def _would_be_keys(self, customer_id: str, guards: Iterable[Guard]) -> set[ItemKey]:
+    def _would_be_keys(self, customer_id: str, keyed: Iterable[Keyed]) -> set[ItemKey]:
         """The items a preview's would-be write stands for (what its chunk must not touch twice)."""
-        touched = {_pair(store_keys.customer_key(self.tenant, customer_id))}
-        return touched | {_pair(guard.key(self.tenant)) for guard in guards}
+        return {self._customer_key(customer_id), *(key for _, key in keyed)}
 
     def _create(self, chunk: Chunk, row: _PreparedRow, match_keys: set[ItemKey], numbers: Sequence[int]) -> bool:
         new = row.new
         if new is None:
             raise AssertionError("only a row that can be created is created")
-        held = next((guard for guard in new.guards if self._holders.get(guard)), None)
+        held = next((keyed for keyed in row.creating if self._holders.get(keyed[1])), None)
         if held is not None:
             return self._taken_value(chunk, row, held)
         unit: Transaction
         if self.context.preview:
             stored = customer_store.StoredCustomer(new.customer, new.address_items)
             unit = previews.customer_unit(self.tenant, self.context.job_id, stored, new.guards, ())
-            touched = self._would_be_keys(new.customer["id"], new.guards)
+            touched = self._would_be_keys(new.customer["id"], row.creating)
             return chunk.add(row.record, "created", unit, touched | match_keys, _shown(new.customer))
         created = chunk.plan.counts["created"]
         if created >= len(numbers):
@@ -305,17 +333,17 @@ class CustomerRows:
         if merge.planned is None:
             return chunk.add(row.record, "unchanged", None, match_keys, _shown(stored.customer))
         change, saved = merge.planned
-        taken = [guard for guard in change.guards_after if guard not in change.guards_before]
-        self._ensure_holders(taken)  # read ahead already, unless forgotten since
-        held = next((guard for guard in taken if self._holders.get(guard) not in {None, holder}), None)
+        held = next((keyed for keyed in merge.taking if self._holders.get(keyed[1]) not in {None, holder}), None)
         if held is not None:
             return self._taken_value(chunk, row, held)
         unit: Transaction
         if self.context.preview:
             released = [guard for guard in change.guards_before if guard not in change.guards_after]
             after = customer_store.StoredCustomer(saved, _book_after(stored, change))
+            taken = [guard for guard, _ in merge.taking]
             unit = previews.customer_unit(self.tenant, self.context.job_id, after, taken, released)
-            touched = self._would_be_keys(holder, [*taken, *released])
+            keyed = [*merge.taking, *((guard, _pair(guard.key(self.tenant))) for guard in released)]
+            touched = self._would_be_keys(holder, keyed)
         else:
             unit = customer_store.change_unit(self.tenant, change)
             touched = unit.item_keys()
@@ -325,38 +353,52 @@ class CustomerRows:
 
     def creations_ahead(self, records: Sequence[Record]) -> int:
         """How many of these rows (prefetched) would create a customer, as far as can be told before
-        planning them: rows that match nobody and whose values nobody holds, each key counted once."""
-        seen: set[Guard] = set()
+        planning them: rows that match nobody and whose values nobody holds, each value counted once."""
+        seen: set[ItemKey] = set()
         creations = 0
         for record in records:
             row = self._rows.get(record.row)
             if row is None or row.problems or row.deferred:
                 continue
-            values = set(row.matches)
-            new = row.new if self._holder(row) is None else None
-            creates = new is not None and not any(self._holders.get(guard) for guard in new.guards)
-            if new is not None:
-                values |= set(new.guards)
+            values = {key for _, key in row.matches}
+            creates = self._holder(row) is None and row.new is not None
+            if creates:
+                values |= {key for _, key in row.creating}
+                creates = not any(self._holders.get(key) for _, key in row.creating)
             if creates and not values & seen:
                 creations += 1
             seen |= values
         return creations
 
+    def _forget(self, key: ItemKey) -> None:
+        """Drop what is known of an item; the rows whose planning read it are read again."""
+        self._holders.pop(key, None)
+        customer_id = self._customer_ids.pop(key, None)
+        if customer_id is not None:
+            self._customers.pop(customer_id, None)
+        self._read -= self._readers.pop(key, set())
+
     def committed(self, touched: set[ItemKey]) -> None:
-        """A chunk committed: forget what it wrote (its own would-be state, for a preview)."""
-        self._holders = {g: h for g, h in self._holders.items() if _pair(g.key(self.tenant)) not in touched}
-        self._customers = {
-            customer_id: stored
-            for customer_id, stored in self._customers.items()
-            if _pair(store_keys.customer_key(self.tenant, customer_id)) not in touched
-        }
+        """A chunk committed: forget the items it wrote (its would-be state, for a preview)."""
+        for key in touched:
+            self._forget(key)
 
     def taken(self, last_row: int) -> None:
         """Rows up to `last_row` are done: drop them, and keep the caches to a few windows of rows."""
-        self._rows = {number: row for number, row in self._rows.items() if number > last_row}
-        self._merges = {number: merge for number, merge in self._merges.items() if number > last_row}
-        _trim(self._holders, _HOLDERS_KEPT)
-        _trim(self._customers, _CUSTOMERS_KEPT)
+        for number in [number for number in self._rows if number <= last_row]:
+            row = self._rows.pop(number)
+            self._merges.pop(number, None)
+            self._read.discard(number)
+            for key in row.reads:
+                readers = self._readers.get(key)
+                if readers is not None:
+                    readers.discard(number)
+                    if not readers:
+                        del self._readers[key]
+        for key in list(self._holders)[: max(0, len(self._holders) - _HOLDERS_KEPT)]:
+            self._forget(key)
+        for customer_id in list(self._customers)[: max(0, len(self._customers) - _CUSTOMERS_KEPT)]:
+            self._forget(self._customer_key(customer_id))
 
 
 def _book_after(stored: customer_store.StoredCustomer, change: customer_store.CustomerChange) -> list[dict[str, Any]]:

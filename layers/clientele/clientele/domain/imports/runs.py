@@ -38,10 +38,10 @@ from clientele.store.kernel.errors import UniqueValueTaken
 from clientele.store.kernel.transactions import MAX_ACTIONS, TransactionCancelled
 from clientele.store.sku_mappings import items as sku_store
 
-# Rows read ahead of the chunks, READ_BLOCK at a time once half of them are taken: batched reads
-# cover blocks of rows (full batches of 100 keys), and a chunk that writes nothing can take them all.
-WINDOW_ROWS = 1_000
-READ_BLOCK = 500
+# Rows read ahead of the chunks, READ_BLOCK at a time once half of them are taken: what they need
+# is read in full batches of 100 keys, and memory stays small.
+WINDOW_ROWS = 400
+READ_BLOCK = 200
 # Rows that write nothing are committed (checkpoint and counts) at least once per this many; a crash
 # redoes their reads only.
 QUIET_ROWS = 5_000
