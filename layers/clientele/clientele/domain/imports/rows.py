@@ -217,20 +217,30 @@ class CustomerRows:
         self._ensure_holders(keyed for row in live for keyed in row.matches)
         unmatched = {row.record.row: row for row in live if self._holder(row) is None}
         self._ensure_holders(keyed for row in unmatched.values() for keyed in row.creating)
-        merging = [(row, holder) for row in live if (holder := self._holder(row)) is not None]
+        merging: dict[int, str] = {}
         if self.context.on_conflict == "update":
-            self._ensure_customers(holder for _, holder in merging)
-            self._ensure_holders(keyed for row, holder in merging for keyed in self._taking(row, holder))
+            merging = {row.record.row: holder for row in live if (holder := self._holder(row)) is not None}
+            self._ensure_customers(merging.values())
+            taking = (keyed for row in live if row.record.row in merging for keyed in self._taking(row))
+            self._ensure_holders(taking)
         for row in rows:
+            self._unregister(row)
             row.reads = {key for _, key in row.matches}
             if row.record.row in unmatched:
                 row.reads |= {key for _, key in row.creating}
-        for row, holder in merging:
-            row.reads |= {self._customer_key(holder), *(key for _, key in self._taking(row, holder))}
-        for row in rows:
+            if row.record.row in merging:
+                row.reads |= {self._customer_key(merging[row.record.row]), *(key for _, key in self._taking(row))}
             for key in row.reads:
                 self._readers.setdefault(key, set()).add(row.record.row)
             self._read.add(row.record.row)
+
+    def _unregister(self, row: _PreparedRow) -> None:
+        for key in row.reads:
+            readers = self._readers.get(key)
+            if readers is not None:
+                readers.discard(row.record.row)
+                if not readers:
+                    del self._readers[key]
 
     def _merge(self, row: _PreparedRow, holder: str) -> _Merge | None:
         """The row merged into the customer it matches (None: no such customer, or not this import's to update)."""
@@ -252,8 +262,10 @@ class CustomerRows:
         self._merges[row.record.row] = merge
         return merge
 
-    def _taking(self, row: _PreparedRow, holder: str) -> list[Keyed]:
-        merge = self._merge(row, holder)
+    def _taking(self, row: _PreparedRow) -> list[Keyed]:
+        """The unique values the row's merge takes (read ahead: their holders are needed to plan it)."""
+        holder = self._holder(row)
+        merge = self._merge(row, holder) if holder is not None else None
         return merge.taking if merge is not None else []
 
     # ------------------------------------------------------------ planning
@@ -389,12 +401,7 @@ class CustomerRows:
             row = self._rows.pop(number)
             self._merges.pop(number, None)
             self._read.discard(number)
-            for key in row.reads:
-                readers = self._readers.get(key)
-                if readers is not None:
-                    readers.discard(number)
-                    if not readers:
-                        del self._readers[key]
+            self._unregister(row)
         for key in list(self._holders)[: max(0, len(self._holders) - _HOLDERS_KEPT)]:
             self._forget(key)
         for customer_id in list(self._customers)[: max(0, len(self._customers) - _CUSTOMERS_KEPT)]:

@@ -334,6 +334,7 @@ class _RangeRun:
                 block = [record for _, record in zip(range(READ_BLOCK), records, strict=False)]
                 pending.extend(block)
                 exhausted = len(block) < READ_BLOCK
+                self.planner.prefetch(block)  # whole blocks: full batches of reads
             # A chunk leaves the record after it pending: the new checkpoint starts there.
             offered = list(pending) if exhausted else list(pending)[:-1]
             plan = self._plan(offered, {})
