@@ -6,7 +6,12 @@
    file with the same code and creates each row with its own transaction (the
    create service: a counter update and a TransactWriteItems per row).
    Printed: DynamoDB requests per row and rows per second.
-2. The worker's peak Python memory (tracemalloc) for 10,000 and 100,000 rows.
+2. Re-imports of the same 10,000 rows (the daily full export dropped again):
+   unchanged, then with one field changed on every row, side by side with the
+   first import. Printed: DynamoDB requests per row and seconds.
+3. Customer numbers: 17 small imports adding 23 customers, and how far the
+   tenant's number counter moved.
+4. The worker's peak Python memory (tracemalloc) for 10,000 and 100,000 rows.
    DynamoDB is stubbed out there (requests are built, then dropped) and the
    file is read from disk, so the figure is the worker's own: the emulator's
    growing table would otherwise be measured with it.
@@ -43,13 +48,15 @@ def csv_rows(count: int, prefix: str = "B") -> bytes:
     return "".join(lines).encode()
 
 
-def _batched(aws, api, data: bytes) -> tuple[int, float, dict[str, Any]]:
-    aws.clients.s3.put_object(Bucket=aws.resources.bucket, Key=f"drop/{api.tenant}/customers/bench.csv", Body=data)
+def _batched(aws, api, data: bytes, name: str = "bench.csv") -> tuple[int, float, dict[str, Any]]:
+    """Drop the file, run the import worker; (DynamoDB requests, seconds, the job)."""
+    key = f"drop/{api.tenant}/customers/{name}"
     with counted_dynamodb_calls() as calls:
         started = time.perf_counter()
+        aws.clients.s3.put_object(Bucket=aws.resources.bucket, Key=key, Body=data)
         run_import_worker(aws, max_messages=1_000)
         elapsed = time.perf_counter() - started
-    [job] = api.call("jobs/list").body["data"]
+    job = api.call("jobs/list").body["data"][0]  # newest first
     return len(calls), elapsed, job
 
 
@@ -115,6 +122,65 @@ def side_by_side() -> None:
             f"  with {latency_ms} ms per request round trip: worker {worker_rate:.0f} rows/s, "
             f"naive {naive_rate:.0f} rows/s ({worker_rate / naive_rate:.1f}x)"
         )
+
+
+def _quiet_worker() -> None:
+    """No "import finished" line per job between the figures (the template sets INFO)."""
+    from clientele.observability import logger
+
+    logger.setLevel("WARNING")
+
+
+def reimports() -> None:
+    print(f"Re-importing the same {ROWS:,} customers (a daily full export dropped again), same emulator")
+    print("                               created  updated  unchanged  DynamoDB requests  requests/row   seconds")
+    data = csv_rows(ROWS, "R")
+    runs = {
+        "first import": data,
+        "the same file again": data,
+        "one field changed per row": data.replace(b"@example.com", b"@example.net"),
+    }
+    with emulated() as aws:
+        _quiet_worker()
+        api = admin(aws)
+        for number, (run, content) in enumerate(runs.items()):
+            requests, elapsed, job = _batched(aws, api, content, f"export-{number}.csv")
+            counts = job["counts"]
+            print(
+                f"  {run:<27} {counts['created']:>8,} {counts['updated']:>8,} {counts['unchanged']:>10,} "
+                f"{requests:>18,} {requests / ROWS:>13.4f} {elapsed:>9.1f}"
+            )
+
+
+SMALL_IMPORTS = 17
+
+
+def _counter(aws, api) -> int:
+    key = {"pk": {"S": f"T#{api.tenant}#COUNTER"}, "sk": {"S": "customer_number"}}
+    return int(aws.clients.dynamodb.get_item(TableName=aws.table, Key=key)["Item"]["value"]["N"])
+
+
+def numbers() -> None:
+    """17 small imports adding 23 customers between them, each with a row matching an existing customer."""
+    print(f"Customer numbers: {SMALL_IMPORTS} small imports, the tenant's number counter before and after")
+    header = "code,name,email\r\n"
+    with emulated() as aws:
+        _quiet_worker()
+        api = admin(aws)
+        api.created({"name": "Seed", "code": "SEED"})
+        before = _counter(aws, api)
+        created = 0
+        for number in range(SMALL_IMPORTS):
+            new = [
+                f"S{number:02d}{n},Small {number}-{n},s{number}-{n}@example.com\r\n" for n in range(1 + (number < 6))
+            ]
+            data = (header + "SEED,Seed,\r\n" + "".join(new)).encode()
+            _, _, job = _batched(aws, api, data, f"small-{number}.csv")
+            created += job["counts"]["created"]
+        after = _counter(aws, api)
+    print(
+        f"  counter {before:,} -> {after:,} for {created} customers added ({after - before - created} numbers unused)"
+    )
 
 
 @contextmanager
@@ -206,6 +272,10 @@ def memory() -> None:
 
 def main() -> None:
     side_by_side()
+    print()
+    reimports()
+    print()
+    numbers()
     print()
     with emulated():
         memory()

@@ -43,7 +43,7 @@ def test_three_thousand_rows_through_a_presigned_upload(runner):
     job = _wait_for(runner, headers, created.json()["id"])
 
     assert job["status"] == "succeeded", job
-    assert job["counts"] == {"rows": 3000, "created": 3000, "updated": 0, "skipped": 0, "failed": 0}
+    assert job["counts"] == {"rows": 3000, "created": 3000, "updated": 0, "unchanged": 0, "skipped": 0, "failed": 0}
     listed = requests.get(
         f"{runner.url}/v1/customers", params={"include_total": "true", "limit": 1}, headers=headers, timeout=30
     ).json()

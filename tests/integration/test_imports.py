@@ -42,7 +42,7 @@ def test_a_committed_import_creates_every_row(aws, api):
     job = imported(aws, api, CSV.encode())
 
     assert job["status"] == "succeeded", job
-    assert job["counts"] == {"rows": 2, "created": 2, "updated": 0, "skipped": 0, "failed": 0}
+    assert job["counts"] == {"rows": 2, "created": 2, "updated": 0, "unchanged": 0, "skipped": 0, "failed": 0}
     names = sorted(item["name"] for item in api.walk())
     assert names == ["Acme Freight", "Bravo Logistics"]
 
@@ -51,7 +51,8 @@ def test_a_second_import_of_the_same_rows_updates_them(aws, api):
     imported(aws, api, CSV.encode())
     job = imported(aws, api, CSV.replace("Acme Freight", "Acme Freight Pty").encode())
 
-    assert job["counts"] == {"rows": 2, "created": 0, "updated": 2, "skipped": 0, "failed": 0}
+    # Bravo's row says what Bravo already is: unchanged.
+    assert job["counts"] == {"rows": 2, "created": 0, "updated": 1, "unchanged": 1, "skipped": 0, "failed": 0}
     assert sorted(item["name"] for item in api.walk()) == ["Acme Freight Pty", "Bravo Logistics"]
 
 
@@ -118,7 +119,7 @@ def test_the_same_drop_event_five_times_imports_once(aws, api):
 
     assert run_import_worker(aws) == 5
     [job] = jobs_of(api)
-    assert job["counts"] == {"rows": 2, "created": 2, "updated": 0, "skipped": 0, "failed": 0}
+    assert job["counts"] == {"rows": 2, "created": 2, "updated": 0, "unchanged": 0, "skipped": 0, "failed": 0}
     assert len(api.walk()) == 2
 
 
@@ -133,7 +134,7 @@ def test_the_same_bytes_put_again_do_not_import_again_but_new_bytes_do(aws, api)
     drop(aws, key, CSV.replace("Bravo Logistics", "Bravo Logistics Ltd").encode())
     run_import_worker(aws)
     newest = jobs_of(api)[0]
-    assert len(jobs_of(api)) == 2 and newest["counts"]["updated"] == 2
+    assert len(jobs_of(api)) == 2 and newest["counts"]["updated"] == 1 and newest["counts"]["unchanged"] == 1
 
 
 def test_drops_outside_the_known_layout_are_ignored(aws, api):
@@ -333,7 +334,7 @@ def test_rows_of_a_file_apply_in_order_when_a_key_repeats(aws, api):
     data = HEADER + "D1,First,,,,\r\nD1,Second,,,,\r\nD1,Third,,,,\r\n"
     job = imported(aws, api, data.encode())
 
-    assert job["counts"] == {"rows": 3, "created": 1, "updated": 2, "skipped": 0, "failed": 0}
+    assert job["counts"] == {"rows": 3, "created": 1, "updated": 2, "unchanged": 0, "skipped": 0, "failed": 0}
     [customer] = api.walk()
     assert customer["name"] == "Third"
 
@@ -463,7 +464,7 @@ def test_a_sku_mapping_import_upserts_by_customer_sku(aws, api):
     job = imported(aws, api, data, type="sku_mappings", customer_id=customer["id"])
 
     assert job["status"] == "succeeded", job
-    assert job["counts"] == {"rows": 3, "created": 2, "updated": 1, "skipped": 0, "failed": 0}
+    assert job["counts"] == {"rows": 3, "created": 2, "updated": 1, "unchanged": 0, "skipped": 0, "failed": 0}
     mappings = sku_pages(api, customer["id"])
     assert mappings["00042"]["product_id"] == "P-42" and mappings["00042"]["id"] == before["id"]
     assert mappings["=SUM(A1)"]["product_id"] == "@cmd"
@@ -602,7 +603,7 @@ def test_a_row_refused_at_commit_fails_alone_and_the_chunk_commits_without_it(aw
     data = HEADER + "FREE1,One,,,,\r\nTAKEN,Two,,,,\r\nFREE2,Three,,,,\r\n"
     job = imported(aws, api, data.encode(), on_conflict="error")
 
-    assert job["counts"] == {"rows": 3, "created": 2, "updated": 0, "skipped": 0, "failed": 1}
+    assert job["counts"] == {"rows": 3, "created": 2, "updated": 0, "unchanged": 0, "skipped": 0, "failed": 1}
     [error] = job["errors_sample"]
     assert error["row"] == 2 and error["code"] == "conflict" and holder["id"] in error["message"]
     assert sorted(c["code"] for c in api.walk()) == ["FREE1", "FREE2", "TAKEN"]

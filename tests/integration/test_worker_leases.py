@@ -182,7 +182,7 @@ def test_an_import_that_raised_comes_back_within_the_lease_and_finishes(
     assert run_import_worker(aws) == 1
     done = job_of(api, job["id"])
     assert done["status"] == "succeeded"
-    assert done["counts"] == {"rows": 150, "created": 150, "updated": 0, "skipped": 0, "failed": 0}
+    assert done["counts"] == {"rows": 150, "created": 150, "updated": 0, "unchanged": 0, "skipped": 0, "failed": 0}
 
 
 def test_the_heartbeat_stops_when_the_handler_returns(

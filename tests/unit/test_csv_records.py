@@ -294,6 +294,67 @@ def test_crlf_and_lf_files_give_the_same_records():
     assert cells(b"name,code\r\nAcme,A1\nBeta,B2") == [["Acme", "A1"], ["Beta", "B2"]]
 
 
+def test_cr_only_files_give_the_records_of_lf_files():
+    lf = b'name,code,note\nAcme,A1,"two\nlines"\n\nBeta,B2,x\n'
+    cr = lf.replace(b"\n", b"\r")
+    lf_header, lf_records = read_all(lf)
+    cr_header, cr_records = read_all(cr)
+
+    assert (cr_header.names, cr_header.newline, lf_header.newline) == (["name", "code", "note"], "\r", "\n")
+    assert [record.cells for record in cr_records] == [["Acme", "A1", "two\rlines"], ["Beta", "B2", "x"]]
+    assert numbering(cr_records) == numbering(lf_records) == [(1, 2), (2, 5)]
+    offsets = [(record.start_offset, record.end_offset) for record in cr_records]
+    assert offsets == [(record.start_offset, record.end_offset) for record in lf_records]
+
+
+@pytest.mark.parametrize(
+    ("data", "newline", "names"),
+    [
+        (b"name,code\rAcme,A1\r", "\r", ["name", "code"]),
+        (b"name,code\r\nAcme,A1\r\n", "\n", ["name", "code"]),
+        (b"name,code\nAcme,A1\r", "\n", ["name", "code"]),
+        (b'"na\rme",code\nAcme,A1\n', "\n", ["na\rme", "code"]),  # a quoted CR is no line end
+        (b"name,code\r", "\r", ["name", "code"]),
+    ],
+)
+def test_the_header_line_end_decides_the_files(data, newline, names):
+    for step in (1, 2, len(data)):  # a CR at the end of a read must wait for the next byte
+        header = read_header(ShortReads(data, step))
+        assert (header.newline, header.names) == (newline, names)
+
+
+def test_in_a_cr_only_file_a_line_feed_is_cell_data():
+    assert cells(b"name,code\rA\nB,A1\r") == [["A\nB", "A1"]]
+
+
+def test_a_cr_only_file_read_in_short_reads_gives_the_same_records():
+    data = b'\xef\xbb\xbfname;note\rAcme;"a;b\rc"\r\rBeta;""""\rGamma;x'
+    expected = read_all(data)
+    stream = ShortReads(data, 1)
+    header = read_header(stream)
+    records = list(read_records(stream, header, start_offset=header.data_offset, first_row=1, first_line=2))
+    assert (header, records) == expected
+    assert [record.cells for record in records] == [["Acme", "a;b\rc"], ["Beta", '"'], ["Gamma", "x"]]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b'name,"code\r\nAcme,A1\r\n', b'code;name;"email\nA;B;C\n', b'name,"code\rAcme,A1\r', b'code,"name'],
+)
+def test_a_header_quote_that_never_closes_is_a_malformed_header(data):
+    with pytest.raises(HeaderError) as caught:
+        read_header(io.BytesIO(data))
+    assert (caught.value.code, caught.value.message) == (
+        "malformed_header",
+        "the header has a quote that is never closed",
+    )
+
+
+def test_a_quote_inside_a_header_cell_is_no_open_quote():
+    # Only a quote at the start of a field opens one: this is a header of two names, one holding a quote.
+    assert read_header(io.BytesIO(b'name,co"de\nA,1\n')).names == ["name", 'co"de']
+
+
 def test_a_last_record_without_terminator_and_a_trailing_carriage_return():
     assert cells(b"name\nAcme") == [["Acme"]]
     assert cells(b"name\nAcme\r") == [["Acme"]]
@@ -614,13 +675,13 @@ def ranged_read(data: bytes, parts: int) -> tuple[list[RangeStart], list[Record]
     return starts, records
 
 
-def _file_texts() -> st.SearchStrategy[bytes]:
+def _file_texts(terminators: tuple[str, ...] = ("\n", "\r\n")) -> st.SearchStrategy[bytes]:
     cell = st.text(st.sampled_from('ab,;"\r\n\t=é'), max_size=8)
     row = st.lists(cell, min_size=1, max_size=4)
 
     @st.composite
     def build(draw: st.DrawFn) -> bytes:
-        terminator = draw(st.sampled_from(["\n", "\r\n"]))
+        terminator = draw(st.sampled_from(terminators))
         lines = ["name,code,note" + terminator]
         for cells_of_row in draw(st.lists(row, max_size=12)):
             if draw(st.booleans()) and draw(st.booleans()):
@@ -637,6 +698,15 @@ def test_ranges_partition_the_records_of_written_files(data, parts):
     starts, records = ranged_read(data, parts)
     assert records == read_all(data)[1]
     assert 1 <= len(starts) <= parts
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(_file_texts(("\r",)), st.integers(min_value=1, max_value=9))
+def test_ranges_partition_the_records_of_cr_only_files(data, parts):
+    starts, records = ranged_read(data, parts)
+    assert read_header(io.BytesIO(data)).newline == "\r"
+    assert records == read_all(data)[1]
+    assert all(data[start.offset - 1 : start.offset] == b"\r" for start in starts)
 
 
 @settings(max_examples=300)

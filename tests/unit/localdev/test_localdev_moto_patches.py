@@ -229,3 +229,28 @@ def test_tables_are_never_deep_copied(dynamodb, monkeypatch: pytest.MonkeyPatch)
         guarded = put("guard", condition="attribute_not_exists(pk)")
         dynamodb.transact_write_items(TransactItems=[put("z"), guarded])
     assert [i["pk"]["S"] for i in scan(dynamodb)] == ["guard", "x", "y"]
+
+
+def test_items_of_every_attribute_type_are_read_back_as_written(dynamodb) -> None:
+    # Attribute values skip moto's shape-walking serializer; what comes back must still be exact.
+    every_type = {
+        **key("types"),
+        "s": {"S": "text"},
+        "n": {"N": "1.50"},
+        "b": {"B": b"\x00\xffbytes"},
+        "bool": {"BOOL": False},
+        "null": {"NULL": True},
+        "ss": {"SS": ["a", "b"]},
+        "ns": {"NS": ["1", "2"]},
+        "bs": {"BS": [b"x", b"y"]},
+        "m": {"M": {"l": {"L": [{"S": "x"}, {"N": "3"}, {"M": {}}, {"L": []}]}}},
+    }
+    dynamodb.put_item(TableName=TABLE, Item=every_type)
+
+    got = dynamodb.get_item(TableName=TABLE, Key=key("types"))["Item"]
+    batch = dynamodb.batch_get_item(RequestItems={TABLE: {"Keys": [key("types")]}})["Responses"][TABLE]
+    queried = dynamodb.query(
+        TableName=TABLE, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "types"}}
+    )["Items"]
+    assert got == batch[0] == queried[0] == every_type
+    assert moto_patches.installed()

@@ -258,6 +258,7 @@ class ImportCounts(BaseModel):
     rows: int
     created: int
     updated: int
+    unchanged: int = Field(description="Rows that match what is stored already: nothing written")
     skipped: int
     failed: int
 

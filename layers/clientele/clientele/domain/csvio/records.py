@@ -2,8 +2,10 @@
 
 A record is found on the bytes: a quote opens a quoted field only at the start
 of a field, `""` inside one is a literal quote, and a line feed outside quotes
-ends the record (a carriage return before it belongs to the terminator).
-Quote, delimiter and line feed are ASCII, so this works on undecoded UTF-8 and
+ends the record (a carriage return before it belongs to the terminator). The
+header's own line end decides the file's: a lone carriage return there (old
+spreadsheet exports) makes carriage returns, not line feeds, end the records.
+Quote, delimiter and line ends are ASCII, so this works on undecoded UTF-8 and
 each record is decoded on its own: one bad record never stops the file. The
 same scanner finds record starts for splitting a file into byte ranges, so
 ranges read separately give exactly the records of one sequential read.
@@ -28,6 +30,8 @@ CHUNK_SIZE = 65_536
 _BOM = b"\xef\xbb\xbf"
 _QUOTE = ord('"')
 _LF = ord("\n")
+_CR = ord("\r")
+LF, CR = "\n", "\r"  # a file's record terminator (LF also covers CRLF)
 
 # Scanner states: where the next byte falls within the current record.
 _FIELD_START, _UNQUOTED, _QUOTED, _AFTER_QUOTE = range(4)
@@ -84,6 +88,7 @@ class Header:
     delimiter: str
     data_offset: int  # byte offset of the first data record
     next_line: int  # file line of the first data record
+    newline: str = LF  # what ends a record: LF (LF or CRLF files) or CR (CR-only files)
 
 
 @dataclass(frozen=True)
@@ -114,9 +119,9 @@ class RangeStart:
 # --- scanning bytes into records -------------------------------------------------------
 
 
-def _boundary_pattern(delimiter: bytes) -> re.Pattern[bytes]:
-    # In unquoted text only a line feed (record end) or a delimiter followed by a quote (a quoted field) matters.
-    return re.compile(b"\n|" + re.escape(delimiter) + b'"')
+def _boundary_pattern(delimiter: bytes, line_ends: bytes) -> re.Pattern[bytes]:
+    # In unquoted text only a line end (record end) or a delimiter followed by a quote (a quoted field) matters.
+    return re.compile(b"[" + line_ends + b"]|" + re.escape(delimiter) + b'"')
 
 
 def _advance(data: bytes, pos: int, state: int, delimiter: int, boundary: re.Pattern[bytes]) -> tuple[int, int, bool]:
@@ -138,7 +143,7 @@ def _advance(data: bytes, pos: int, state: int, delimiter: int, boundary: re.Pat
             match = boundary.search(data, pos)
             if match is None:
                 return size, (_FIELD_START if data[-1] == delimiter else _UNQUOTED), False
-            if data[match.start()] == _LF:
+            if data[match.start()] != delimiter:  # a line end
                 return match.end(), _FIELD_START, True
             pos, state = match.end(), _QUOTED
     return size, state, False
@@ -149,7 +154,7 @@ class _RawRecord:
     start: int
     end: int
     content: bytes | None  # without the line terminator; None once longer than the limit
-    newlines: int  # line feeds in the record, its terminator included
+    newlines: int  # line ends in the record, its terminator included
     unterminated: bool = False
 
     @property
@@ -157,14 +162,14 @@ class _RawRecord:
         return self.content == b""
 
 
-def _without_terminator(data: bytes) -> bytes:
-    if data.endswith(b"\n"):
+def _without_terminator(data: bytes, newline: bytes = b"\n") -> bytes:
+    if newline == b"\n" and data.endswith(b"\n"):
         data = data[:-1]
     return data[:-1] if data.endswith(b"\r") else data
 
 
-def _content_within(data: bytes, limit: int) -> bytes | None:
-    content = _without_terminator(data)
+def _content_within(data: bytes, limit: int, newline: bytes) -> bytes | None:
+    content = _without_terminator(data, newline)
     return content if len(content) <= limit else None
 
 
@@ -186,29 +191,34 @@ class _Pending:
 
     start: int
     limit: int
+    newline: bytes
     pieces: list[bytes] = field(default_factory=list)
     size: int = 0
     newlines: int = 0
 
     def add(self, piece: bytes) -> None:
         self.size += len(piece)
-        self.newlines += piece.count(b"\n")
+        self.newlines += piece.count(self.newline)
         if self.size <= self.limit + 2:  # room for CRLF
             self.pieces.append(piece)
         else:
             self.pieces.clear()
 
     def finish(self, *, unterminated: bool = False) -> _RawRecord:
-        content = _content_within(b"".join(self.pieces), self.limit) if self.size <= self.limit + 2 else None
+        content = (
+            _content_within(b"".join(self.pieces), self.limit, self.newline) if self.size <= self.limit + 2 else None
+        )
         return _RawRecord(self.start, self.start + self.size, content, self.newlines, unterminated)
 
 
-def _raw_records(chunks: Iterable[bytes], delimiter: str, offset: int, limit: int) -> Iterator[_RawRecord]:
+def _raw_records(
+    chunks: Iterable[bytes], delimiter: str, offset: int, limit: int, newline: str = LF
+) -> Iterator[_RawRecord]:
     """Every record from `offset` (a record start) to the end, in file order."""
-    delimiter_byte = delimiter.encode()
-    boundary = _boundary_pattern(delimiter_byte)
+    delimiter_byte, newline_byte = delimiter.encode(), newline.encode()
+    boundary = _boundary_pattern(delimiter_byte, newline_byte)
     state = _FIELD_START
-    pending = _Pending(offset, limit)
+    pending = _Pending(offset, limit, newline_byte)
     for chunk in chunks:
         pos = 0
         while pos < len(chunk):
@@ -216,14 +226,17 @@ def _raw_records(chunks: Iterable[bytes], delimiter: str, offset: int, limit: in
             if ended and not pending.size:  # the usual case: the whole record is in this chunk
                 data = chunk[pos:stop]
                 yield _RawRecord(
-                    pending.start, pending.start + len(data), _content_within(data, limit), data.count(b"\n")
+                    pending.start,
+                    pending.start + len(data),
+                    _content_within(data, limit, newline_byte),
+                    data.count(newline_byte),
                 )
                 pending.start += len(data)
             else:
                 pending.add(chunk[pos:stop])
                 if ended:
                     yield pending.finish()
-                    pending = _Pending(pending.start + pending.size, limit)
+                    pending = _Pending(pending.start + pending.size, limit, newline_byte)
             pos = stop
     if pending.size:
         yield pending.finish(unterminated=state == _QUOTED)
@@ -295,19 +308,41 @@ def _split_cells(text: str, delimiter: str) -> tuple[list[str], bool]:
 
 @dataclass
 class _HeaderReading:
-    """One candidate delimiter's reading of the header line, advanced as bytes arrive."""
+    """One candidate delimiter's reading of the header line, advanced as bytes arrive.
+
+    The first line end outside quotes ends the header and tells the file's line ends: a line
+    feed (or CRLF) for LF files, a carriage return followed by anything else for CR-only files.
+    """
 
     delimiter: str
     pos: int = 0
     state: int = _FIELD_START
     end: int | None = None  # just after the header's terminator, once found
+    newline: str = LF
+    cr_at_end: bool = False  # a carriage return ended the bytes so far: the next byte tells CRLF from CR
 
     def advance(self, data: bytes) -> None:
-        boundary = _boundary_pattern(self.delimiter.encode())
+        boundary = _boundary_pattern(self.delimiter.encode(), b"\r\n")
         while self.end is None and self.pos < len(data):
             self.pos, self.state, ended = _advance(data, self.pos, self.state, ord(self.delimiter), boundary)
-            if ended:
-                self.end = self.pos
+            if not ended:
+                continue
+            if data[self.pos - 1] == _CR:
+                if self.pos == len(data):
+                    self.pos -= 1  # read it again once the next byte is there
+                    self.cr_at_end = True
+                    return
+                if data[self.pos] == _LF:
+                    self.pos += 1
+                else:
+                    self.newline = CR
+            self.end = self.pos
+
+    def finish_at_eof(self, size: int) -> None:
+        """The file ended: a header without a line terminator ends there (one with an open quote never does)."""
+        if self.end is None and self.state != _QUOTED:
+            self.end = size
+            self.newline = CR if self.cr_at_end else LF
 
 
 def _read_at_least(stream: BinaryIO, count: int) -> bytes:
@@ -336,19 +371,33 @@ def _fields_in(content: bytes, delimiter: str) -> int:
     return len(_split_cells(content.decode("utf-8", "surrogateescape"), delimiter)[0])
 
 
+def _first_line(data: bytes) -> bytes:
+    """The bytes before the first line end, quotes or not."""
+    return re.split(b"[\r\n]", data, maxsplit=1)[0]
+
+
 def _choose_reading(data: bytes, readings: list[_HeaderReading], at_eof: bool, limit: int) -> _HeaderReading:
-    """The reading whose header line ends properly with the most fields (the delimiter occurring most often)."""
+    """The reading whose header line ends properly with the most fields (the delimiter occurring most often).
+
+    A reading whose quote never closes is a header with an unclosed quote when it would have had more fields
+    than any reading that ends (`name,"code` is two fields with an open quote, not one field named `name,"code`).
+    """
     if at_eof:
         for reading in readings:
-            if reading.end is None and reading.state != _QUOTED:
-                reading.end = len(data)  # a header without a line terminator
-    complete = [r for r in readings if r.end is not None and len(_without_terminator(data[: r.end])) <= limit]
-    if not complete:
-        if any(reading.end is None and reading.state == _QUOTED for reading in readings) and len(data) <= limit:
+            reading.finish_at_eof(len(data))
+    complete = [
+        r
+        for r in readings
+        if r.end is not None and len(_without_terminator(data[: r.end], r.newline.encode())) <= limit
+    ]
+    unclosed = [reading for reading in readings if reading.end is None and reading.state == _QUOTED]
+    counts = [_fields_in(_without_terminator(data[: r.end or 0], r.newline.encode()), r.delimiter) for r in complete]
+    most = max(counts, default=0)
+    if not complete or any(_fields_in(_first_line(data), r.delimiter) > most for r in unclosed):
+        if unclosed and len(data) <= limit:
             raise HeaderError("malformed_header", "the header has a quote that is never closed")
         raise HeaderError("header_too_long", f"the header line is longer than {limit} bytes")
-    counts = [_fields_in(_without_terminator(data[: r.end]), r.delimiter) for r in complete]
-    return complete[counts.index(max(counts))]
+    return complete[counts.index(most)]
 
 
 def read_header(stream: BinaryIO, *, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> Header:
@@ -363,7 +412,8 @@ def read_header(stream: BinaryIO, *, max_record_bytes: int = DEFAULT_MAX_RECORD_
     if not data:
         raise HeaderError("empty_file", "the file is empty")
     reading = _choose_reading(data, readings, at_eof, max_record_bytes)
-    content = _without_terminator(data[: reading.end])
+    newline = reading.newline.encode()
+    content = _without_terminator(data[: reading.end], newline)
     if not content:
         raise HeaderError("no_header", "the first line is blank; it must be the header")
     try:
@@ -379,7 +429,8 @@ def read_header(stream: BinaryIO, *, max_record_bytes: int = DEFAULT_MAX_RECORD_
         names=[cell.strip() for cell in cells],
         delimiter=reading.delimiter,
         data_offset=bom + (reading.end or 0),
-        next_line=2 + content.count(b"\n"),
+        next_line=2 + content.count(newline),
+        newline=reading.newline,
     )
     _seek(stream, header.data_offset)
     return header
@@ -430,7 +481,7 @@ def read_records(
     """
     _seek(stream, start_offset)
     row, line = first_row, first_line
-    for raw in _raw_records(_read_chunks(stream), header.delimiter, start_offset, max_record_bytes):
+    for raw in _raw_records(_read_chunks(stream), header.delimiter, start_offset, max_record_bytes, header.newline):
         if end_offset is not None and raw.start >= end_offset:
             return
         if not raw.blank:
@@ -459,7 +510,7 @@ def split_offsets(stream: BinaryIO, header: Header, size: int, parts: int) -> li
     _seek(stream, header.data_offset)
     row, line = 1, header.next_line
     # A limit of 0 keeps no bytes of any record, yet still tells blank records (empty content) from the others.
-    for raw in _raw_records(_read_chunks(stream), header.delimiter, header.data_offset, 0):
+    for raw in _raw_records(_read_chunks(stream), header.delimiter, header.data_offset, 0, header.newline):
         while targets and raw.start >= targets[0]:
             targets.pop(0)
             if raw.start != starts[-1].offset:

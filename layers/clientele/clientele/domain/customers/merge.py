@@ -54,19 +54,24 @@ def _merged_addresses(
             continue
         current_id = after.get(default_field)
         current = book.get(current_id) if current_id else None
-        # One address that is both defaults, with both kinds of cells: billing splits off as its own.
-        split = name == "billing_address" and shared and current_id in puts
-        base = (
-            {key: current.get(key) for key in AddressFields.model_fields}
-            if current and not split
-            else dict(new_address_defaults)
+        current_fields = {key: current.get(key) for key in AddressFields.model_fields} if current else {}
+        # One address that is both defaults, with both kinds of cells: billing splits off as its own,
+        # unless its cells leave that address as it is.
+        split = (
+            name == "billing_address"
+            and shared
+            and bool(body.get("address"))
+            and not (current_id not in puts and _leaves_as_is(current_fields, cells))
         )
+        base = current_fields if current and not split else dict(new_address_defaults)
         merged = merge_patch.apply({key: value for key, value in base.items() if value is not None}, cells)
         try:
             fields = validate(AddressFields, merged, at=(name,))
         except ValidationFailed as failed:
             errors.extend(failed.errors)
             continue
+        if current is not None and not split and fields.model_dump() == current_fields:
+            continue  # the cells say what the address already says
         if current is not None and not split:
             address = {**current, **fields.model_dump(), "updated_at": now}
         else:
@@ -82,6 +87,17 @@ def _merged_addresses(
             book[address["id"]] = address
             puts[address["id"]] = address
     return list(book.values()), list(puts.values())
+
+
+def _leaves_as_is(current_fields: dict[str, Any], cells: dict[str, Any]) -> bool:
+    """Whether merging `cells` into an address with these fields changes none of them."""
+    if not current_fields:
+        return False
+    merged = merge_patch.apply({key: value for key, value in current_fields.items() if value is not None}, cells)
+    try:
+        return validate(AddressFields, merged).model_dump() == current_fields
+    except ValidationFailed:
+        return False  # the split path validates the cells again and reports what is wrong
 
 
 def _renamed(data: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:

@@ -1,17 +1,24 @@
-"""What a chunk of import rows does: validation, matching, and the store units that write it.
+"""What customer rows of an import do: validation, matching, merging, and the store units that write them.
 
-Rows go through the API's own models and services (`plan_creation`, the
-merge of `customer_merge`, the SKU mapping model), so an import can't accept
-what the API refuses. A chunk takes rows in file order while their writes fit
-one transaction; a row touching an item an earlier row of the chunk touches
-(the same code twice, say) ends the chunk, so it meets that earlier row's
-result when the next chunk reads the table: rows of a file apply in order.
+Rows go through the API's own models and services (`plan_creation`, PATCH's
+merge `plan_merge`), so an import can't accept what the API refuses. A range
+run plans its rows chunk after chunk with one CustomerRows: each row is
+validated once, and what the rows read ahead need from the table (who holds
+their unique values, the customers they match with their address books, who
+holds the values their merges would take) is read in batches for all of them,
+never one request per row. What a committed chunk wrote is forgotten, so the
+next read sees it; the writes' conditions (a customer's version, a guard's
+absence) catch whatever else changed meanwhile.
+
+A row whose merge changes nothing is `unchanged`: no write, the customer's
+version and ETag stay. A preview plans exactly as a commit does, but writes
+the would-be state of its rows with its job (store/imports/previews), so its
+later rows meet what its earlier rows would have done.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,183 +26,44 @@ from clientele.domain.csvio.records import Record
 from clientele.domain.customers.merge import plan_merge
 from clientele.domain.customers.normalize import code_key, name_key, postal_key
 from clientele.domain.customers.service import NewCustomer, plan_creation
-from clientele.domain.imports.columns import ColumnMap, column_for_pointer, customer_body, sku_body
-from clientele.domain.imports.key_filters import KeyFilter
-from clientele.domain.kernel import clock, ids
+from clientele.domain.imports.chunks import (
+    Chunk,
+    ChunkPlan,
+    ImportContext,
+    ItemKey,
+    RowError,
+    deferred,
+    record_problems,
+    row_errors,
+)
+from clientele.domain.imports.columns import column_for_pointer, customer_body, sku_body
 from clientele.domain.kernel.errors import ValidationFailed
 from clientele.domain.kernel.principal import Principal
-from clientele.domain.kernel.validation import validate
-from clientele.domain.sku_mappings.service import SkuMappingFields
 from clientele.store.customers import items as customer_store
+from clientele.store.imports import previews
+from clientele.store.kernel import keys as store_keys
 from clientele.store.kernel.transactions import Transaction
-from clientele.store.sku_mappings import items as sku_store
 
-PREVIEW_ROWS = 10
-MAX_ERRORS_PER_ROW = 50  # as the API's `errors` (API.md §12)
+# What is kept between chunks: a few windows of rows read ahead (the oldest go first).
 _HOLDERS_KEPT = 2_000
+_CUSTOMERS_KEPT = 500
+
+Guard = customer_store.Guard
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    line: int
-    column: str
-    code: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "line": self.line, "column": self.column, "code": self.code, "message": self.message}
+def _pair(key: dict[str, str]) -> ItemKey:
+    return key["pk"], key["sk"]
 
 
-@dataclass
-class ChunkPlan:
-    """What a chunk of rows does; `taken` rows of the offered ones are in it."""
-
-    taken: int = 0
-    units: dict[str, Transaction] = field(default_factory=dict)
-    unit_rows: dict[str, Record] = field(default_factory=dict)
-    counts: Counter = field(default_factory=Counter)
-    errors: list[RowError] = field(default_factory=list)
-    preview: list[dict[str, Any]] = field(default_factory=list)
-    numbers_used: int = 0
-    actions: int = 0
-    touched: set[tuple[str, str]] = field(default_factory=set)
-    deferred: list[Record] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ImportContext:
-    principal: Principal
-    column_map: ColumnMap
-    on_conflict: str
-    preview: bool
-    customer_id: str | None = None  # SKU mapping imports
-    # Keys that may appear in an earlier byte range of the file: rows with them are deferred.
-    earlier: KeyFilter | None = None
-
-
-def row_errors(record: Record, failed: ValidationFailed, column_map: ColumnMap) -> list[RowError]:
-    found = [
-        RowError(
-            record.row,
-            record.line,
-            column_for_pointer(error.pointer, column_map) or "" if error.pointer else "",
-            error.code,
-            error.message,
-        )
-        for error in failed.errors
-    ]
-    return found[:MAX_ERRORS_PER_ROW]
-
-
-def _record_problems(record: Record) -> list[RowError]:
-    if record.error is not None:
-        return [RowError(record.row, record.line, "", record.error.code, record.error.message)]
-    return []
-
-
-class _Chunk:
-    """Accumulates rows into a ChunkPlan while they fit and touch nothing already touched."""
-
-    def __init__(self, room: int, preview: bool) -> None:
-        self.plan = ChunkPlan()
-        self.room = room
-        self.preview = preview
-        self.touched: set[tuple[str, str]] = set()
-
-    def collides(self, keys: set[tuple[str, str]]) -> bool:
-        return bool(keys & self.touched)
-
-    def fits(self, actions: int) -> bool:
-        return self.plan.actions + actions <= self.room
-
-    def add_errors(self, errors: list[RowError]) -> bool:
-        if not self.fits(len(errors)):
-            return False
-        self.plan.errors.extend(errors)
-        self.plan.actions += len(errors)
-        self.plan.counts["failed"] += 1
-        self.plan.counts["rows"] += 1
-        self.plan.taken += 1
-        return True
-
-    def defer(self, record: Record) -> bool:
-        """Put the row off to the import's last pass (its key may appear in an earlier range)."""
-        if not self.fits(1):
-            return False
-        self.plan.deferred.append(record)
-        self.plan.actions += 1
-        self.plan.taken += 1
-        return True
-
-    def add(self, record: Record, outcome: str, unit: Transaction | None, keys: set[tuple[str, str]], shown: Any):
-        size = 0 if unit is None or self.preview else len(unit)
-        if not self.fits(size):
-            return False
-        if unit is not None and not self.preview and len(unit):
-            unit_key = f"r{record.row}"
-            self.plan.units[unit_key] = unit
-            self.plan.unit_rows[unit_key] = record
-        self.touched |= keys
-        self.plan.actions += size
-        self.plan.counts[outcome] += 1
-        self.plan.counts["rows"] += 1
-        self.plan.taken += 1
-        if len(self.plan.preview) < PREVIEW_ROWS and self.preview:
-            self.plan.preview.append({"row": record.row, "action": outcome, "data": shown})
-        return True
-
-
-# ---------------------------------------------------------------- customers
-
-
-class GuardHolders:
-    """Who holds which unique values, read in batches and kept while rows that need them are pending;
-    and the pending rows' validation.
-
-    Rows are read ahead of the chunk that takes them, so each value is read once (one
-    BatchGetItem per 100) rather than once per chunk it is offered to. What a chunk wrote
-    is forgotten after it commits (the next read sees it); the writes' conditions catch
-    whatever changed meanwhile.
-    """
-
-    def __init__(self) -> None:
-        self._known: dict[customer_store.Guard, str | None] = {}
-        # Rows validated but not yet taken by a chunk, by row number.
-        self.rows: dict[int, Any] = {}
-
-    def taken(self, last_row: int) -> None:
-        """Rows up to `last_row` are committed: their validation is no longer needed."""
-        self.rows = {number: row for number, row in self.rows.items() if number > last_row}
-
-    def ensure(self, tenant: str, guards: list[customer_store.Guard]) -> None:
-        missing = sorted({guard for guard in guards if guard not in self._known}, key=repr)
-        if not missing:
-            return
-        found = customer_store.guard_holders(tenant, missing)
-        for guard in missing:
-            self._known[guard] = found.get(guard)
-        # Pending rows need a few hundred at most: the oldest go, so memory stays flat as files grow.
-        for guard in list(self._known)[: max(0, len(self._known) - _HOLDERS_KEPT)]:
-            del self._known[guard]
-
-    def holder(self, guard: customer_store.Guard) -> str | None:
-        return self._known.get(guard)
-
-    def forget(self, tenant: str, touched: set[tuple[str, str]]) -> None:
-        """Drop what a committed chunk may have changed."""
-        self._known = {g: h for g, h in self._known.items() if tuple(g.key(tenant).values()) not in touched}
-
-
-def _match_guards(principal: Principal, body: dict[str, Any]) -> list[customer_store.Guard]:
+def _match_guards(principal: Principal, body: dict[str, Any]) -> list[Guard]:
     """The unique values a row is matched by: code (in its organization), else external_id."""
     guards = []
     code, external_id = body.get("code"), body.get("external_id")
     organization = principal.organization_id or body.get("organization_id") or ""
     if isinstance(code, str) and code.strip():
-        guards.append(customer_store.Guard("code", (organization, code_key(code.strip()))))
+        guards.append(Guard("code", (organization, code_key(code.strip()))))
     if isinstance(external_id, str) and external_id.strip():
-        guards.append(customer_store.Guard("external_id", (external_id.strip(),)))
+        guards.append(Guard("external_id", (external_id.strip(),)))
     return guards
 
 
@@ -222,217 +90,327 @@ def row_keys(context: ImportContext, record: Record) -> list[str]:
     return customer_row_keys(context.principal, body)
 
 
-def _deferred(context: ImportContext, keys: list[str]) -> bool:
-    return context.earlier is not None and any(key in context.earlier for key in keys)
-
-
 def _shown(customer: dict[str, Any]) -> dict[str, Any]:
-    hidden = {"password_hash", "unique_values", "address_ids", "tenant_id", "version"}
+    hidden = {"password_hash", "unique_values", "address_ids", "tenant_id", "version", "entity"}
     return {key: value for key, value in customer.items() if key not in hidden and value is not None}
+
+
+def _guard_column(guard: Guard, context: ImportContext) -> str:
+    pointer = {"code": "/code", "external_id": "/external_id", "name_postal_code": "/name"}[guard.field]
+    return column_for_pointer(pointer, context.column_map) or ""
+
+
+Keyed = tuple[Guard, ItemKey]  # a unique value and its guard item's key
 
 
 @dataclass
 class _PreparedRow:
     record: Record
-    body: dict[str, Any] | None = None
+    body: dict[str, Any] = field(default_factory=dict)
     problems: list[RowError] = field(default_factory=list)
     new: NewCustomer | None = None
-    matches: list[customer_store.Guard] = field(default_factory=list)
+    matches: list[Keyed] = field(default_factory=list)  # what it is matched by, in order
+    creating: list[Keyed] = field(default_factory=list)  # the values a creation would take
     # Why it can't be created; only matters when it matches no existing customer.
     creation_problems: list[RowError] = field(default_factory=list)
+    deferred: bool = False  # its key may appear in an earlier byte range: the last pass applies it
+    reads: set[ItemKey] = field(default_factory=set)  # the items its planning read (see CustomerRows)
 
 
-def _prepare(context: ImportContext, record: Record, forced: dict[int, RowError]) -> _PreparedRow:
-    row = _PreparedRow(record, problems=[forced[record.row]] if record.row in forced else _record_problems(record))
+def _prepare(context: ImportContext, tenant: str, record: Record, forced: dict[int, RowError]) -> _PreparedRow:
+    row = _PreparedRow(record, problems=[forced[record.row]] if record.row in forced else record_problems(record))
     if row.problems:
         return row
     row.body, cell_problems = customer_body(record.cells, context.column_map)
     row.problems = [RowError(record.row, record.line, p.column, p.code, p.message) for p in cell_problems]
     if row.problems:
         return row
-    row.matches = _match_guards(context.principal, row.body)
+    row.matches = [(guard, _pair(guard.key(tenant))) for guard in _match_guards(context.principal, row.body)]
+    row.deferred = context.earlier is not None and deferred(context, customer_row_keys(context.principal, row.body))
     try:
         row.new = plan_creation(context.principal, row.body)
     except ValidationFailed as failed:
         row.creation_problems = row_errors(record, failed, context.column_map)
+    else:
+        row.creating = [(guard, _pair(guard.key(tenant))) for guard in row.new.guards]
     return row
 
 
-class _CustomerChunk:
-    """Plans customer rows into one chunk."""
+@dataclass(frozen=True)
+class _Merge:
+    """A row merged into a customer as read (its id and version): the change (None: nothing changes), or errors."""
 
-    def __init__(  # noqa: PLR0917 - one planner's whole state, set once
-        self,
-        context: ImportContext,
-        tenant: str,
-        room: int,
-        numbers: Sequence[int],
-        forced: dict[int, RowError],
-        holders: GuardHolders,
-    ) -> None:
+    customer_id: str
+    version: int
+    planned: tuple[customer_store.CustomerChange, dict[str, Any]] | None = None
+    errors: list[RowError] = field(default_factory=list)
+    taking: list[Keyed] = field(default_factory=list)  # unique values the change takes
+
+
+class CustomerRows:
+    """The customer rows of one range run, planned chunk after chunk (see the module's docstring).
+
+    Rows are read ahead of the chunks that take them: each is prepared and its reads done once,
+    in batches with the rows read with it. A commit forgets the items it wrote, and the rows
+    whose planning read one of them are read again (in a batch) before a chunk plans them.
+    """
+
+    def __init__(self, context: ImportContext, tenant: str) -> None:
         self.context = context
-        self.forced = forced
         self.tenant = tenant
-        self.chunk = _Chunk(room, context.preview)
-        self.numbers = iter(numbers)
-        self.holders = holders
+        self._rows: dict[int, _PreparedRow] = {}  # prepared, not yet taken by a chunk
+        self._read: set[int] = set()  # rows whose reads are in the caches
+        self._readers: dict[ItemKey, set[int]] = {}  # item -> rows whose planning read it
+        self._holders: dict[ItemKey, str | None] = {}  # guard item -> the customer holding the value
+        self._customers: dict[str, customer_store.StoredCustomer | None] = {}
+        self._customer_ids: dict[ItemKey, str] = {}  # customer item -> id, to forget written customers
+        self._merges: dict[int, _Merge] = {}
 
-    def plan(self, records: list[Record]) -> ChunkPlan:
-        rows = [self._prepared(record) for record in records]
-        self.holders.ensure(
-            self.tenant, [guard for row in rows for guard in (*row.matches, *(row.new.guards if row.new else ()))]
-        )
-        for row in rows:
-            if not self._take(row):
-                break
-        self.chunk.plan.touched = self.chunk.touched
-        return self.chunk.plan
+    # ------------------------------------------------------------ reads, batched
 
-    def _prepared(self, record: Record) -> _PreparedRow:
-        """Rows are offered to chunks until one takes them: validate each once."""
-        if record.row in self.forced:
-            return _prepare(self.context, record, self.forced)
-        row = self.holders.rows.get(record.row)
+    def _ensure_holders(self, keyed: Iterable[Keyed]) -> None:
+        missing = list({key: guard for guard, key in keyed if key not in self._holders}.items())
+        if not missing:
+            return
+        guards = [guard for _, guard in missing]
+        if self.context.preview:
+            found = previews.guard_holders(self.tenant, self.context.job_id, guards)
+        else:
+            found = customer_store.guard_holders(self.tenant, guards)
+        self._holders.update({key: found.get(guard) for key, guard in missing})
+
+    def _ensure_customers(self, customer_ids: Iterable[str]) -> None:
+        missing = list(dict.fromkeys(customer_id for customer_id in customer_ids if customer_id not in self._customers))
+        if not missing:
+            return
+        if self.context.preview:
+            found = previews.customers(self.tenant, self.context.job_id, missing)
+        else:
+            found = customer_store.load_stored_many(self.tenant, missing)
+        for customer_id in missing:
+            self._customers[customer_id] = found.get(customer_id)
+            self._customer_ids[self._customer_key(customer_id)] = customer_id
+
+    def _customer_key(self, customer_id: str) -> ItemKey:
+        return _pair(store_keys.customer_key(self.tenant, customer_id))
+
+    def _holder(self, row: _PreparedRow) -> str | None:
+        """The customer the row matches: the holder of its code, else of its external id."""
+        return next((holder for _, key in row.matches if (holder := self._holders.get(key))), None)
+
+    def _prepared(self, record: Record, forced: dict[int, RowError]) -> _PreparedRow:
+        """Rows are offered to chunks until one takes them: prepare each once."""
+        if record.row in forced:
+            return _prepare(self.context, self.tenant, record, forced)
+        row = self._rows.get(record.row)
         if row is None:
-            row = self.holders.rows[record.row] = _prepare(self.context, record, self.forced)
+            row = self._rows[record.row] = _prepare(self.context, self.tenant, record, forced)
         return row
 
-    def _take(self, row: _PreparedRow) -> bool:
-        holder = next((self.holders.holder(guard) for guard in row.matches if self.holders.holder(guard)), None)
-        problems = row.problems or (row.creation_problems if holder is None and row.new is None else [])
-        if problems:
-            return self.chunk.add_errors(problems)
-        if _deferred(self.context, customer_row_keys(self.context.principal, row.body)):
-            return self.chunk.defer(row.record)
-        match_keys = {tuple(guard.key(self.tenant).values()) for guard in row.matches}
-        if self.chunk.collides(match_keys):
-            return False
-        if holder is None:
-            return self._create(row, match_keys)
-        return self._existing(row, holder, match_keys)
+    def prefetch(self, records: Sequence[Record], forced: dict[int, RowError] | None = None) -> None:
+        """Prepare the rows and read what planning them needs, in batches for all of them: the holders
+        of their match values; for rows matching nobody, of the values a creation takes; for rows to
+        merge, their customers (address books included) and the holders of the values the merges take."""
+        rows = [self._prepared(record, {}) for record in records if record.row not in self._read]
+        rows = [row for row in rows if row.record.row not in (forced or {})]
+        live = [row for row in rows if not row.problems and not row.deferred]
+        self._ensure_holders(keyed for row in live for keyed in row.matches)
+        unmatched = {row.record.row: row for row in live if self._holder(row) is None}
+        self._ensure_holders(keyed for row in unmatched.values() for keyed in row.creating)
+        merging: dict[int, str] = {}
+        if self.context.on_conflict == "update":
+            merging = {row.record.row: holder for row in live if (holder := self._holder(row)) is not None}
+            self._ensure_customers(merging.values())
+            taking = (keyed for row in live if row.record.row in merging for keyed in self._taking(row))
+            self._ensure_holders(taking)
+        for row in rows:
+            self._unregister(row)
+            row.reads = {key for _, key in row.matches}
+            if row.record.row in unmatched:
+                row.reads |= {key for _, key in row.creating}
+            if row.record.row in merging:
+                row.reads |= {self._customer_key(merging[row.record.row]), *(key for _, key in self._taking(row))}
+            for key in row.reads:
+                self._readers.setdefault(key, set()).add(row.record.row)
+            self._read.add(row.record.row)
 
-    def _error(self, row: _PreparedRow, column: str, code: str, message: str) -> bool:
-        return self.chunk.add_errors([RowError(row.record.row, row.record.line, column, code, message)])
+    def _unregister(self, row: _PreparedRow) -> None:
+        for key in row.reads:
+            readers = self._readers.get(key)
+            if readers is not None:
+                readers.discard(row.record.row)
+                if not readers:
+                    del self._readers[key]
 
-    def _create(self, row: _PreparedRow, match_keys: set[tuple[str, str]]) -> bool:
-        taken = [guard for guard in row.new.guards if self.holders.holder(guard)]
-        if taken:
-            guard = taken[0]
-            message = f"{guard.field} is already used by customer {self.holders.holder(guard)}"
-            return self._error(row, _guard_column(guard, self.context), "conflict", message)
-        if self.context.preview:
-            return self.chunk.add(row.record, "created", None, match_keys, _shown(row.new.customer))
-        number = next(self.numbers, None)
-        if number is None:
-            return False  # out of reserved numbers: the next chunk reserves more
-        unit = row.new.unit(self.tenant, number)
-        keys = unit.item_keys() | match_keys
-        return not self.chunk.collides(keys) and self.chunk.add(row.record, "created", unit, keys, None)
-
-    def _existing(self, row: _PreparedRow, holder: str, match_keys: set[tuple[str, str]]) -> bool:
-        if self.context.on_conflict == "skip":
-            return self.chunk.add(row.record, "skipped", None, match_keys, None)
-        if self.context.on_conflict == "error":
-            return self._error(row, "", "conflict", f"matches existing customer {holder} (on_conflict=error)")
-        stored = customer_store.load(self.tenant, holder)
+    def _merge(self, row: _PreparedRow, holder: str) -> _Merge | None:
+        """The row merged into the customer it matches (None: no such customer, or not this import's to update)."""
+        stored = self._customers.get(holder)
         if stored is None or not self.context.principal.can_see(stored.customer.get("organization_id")):
-            return self._error(row, "", "conflict", f"matches customer {holder}, which this import can't update")
+            return None
+        version = int(stored.customer["version"])
+        cached = self._merges.get(row.record.row)
+        if cached is not None and (cached.customer_id, cached.version) == (holder, version):
+            return cached
         try:
             planned = plan_merge(self.context.principal, stored, row.body)
         except ValidationFailed as failed:
-            return self.chunk.add_errors(row_errors(row.record, failed, self.context.column_map))
-        if planned is None:
-            return self.chunk.add(row.record, "updated", None, match_keys, _shown(stored.customer))
-        change, saved = planned
-        taken = [guard for guard in change.guards_after if guard not in change.guards_before]
-        self.holders.ensure(self.tenant, taken)
-        held = next((guard for guard in taken if self.holders.holder(guard) not in {None, holder}), None)
+            merge = _Merge(holder, version, errors=row_errors(row.record, failed, self.context.column_map))
+        else:
+            change = planned[0] if planned else None
+            taken = [g for g in change.guards_after if g not in change.guards_before] if change else []
+            merge = _Merge(holder, version, planned, taking=[(g, _pair(g.key(self.tenant))) for g in taken])
+        self._merges[row.record.row] = merge
+        return merge
+
+    def _taking(self, row: _PreparedRow) -> list[Keyed]:
+        """The unique values the row's merge takes (read ahead: their holders are needed to plan it)."""
+        holder = self._holder(row)
+        merge = self._merge(row, holder) if holder is not None else None
+        return merge.taking if merge is not None else []
+
+    # ------------------------------------------------------------ planning
+
+    def plan(self, records: list[Record], room: int, numbers: Sequence[int], forced: dict[int, RowError]) -> ChunkPlan:
+        """Plan rows in order until the chunk is full; `numbers` are customer numbers its creations may use.
+
+        `forced` rows fail with the given error (their write was refused when the chunk committed).
+        """
+        self.prefetch(records, forced)
+        chunk = Chunk(room, self.context.preview)
+        for record in records:
+            if not self._take(chunk, self._prepared(record, forced), numbers):
+                break
+        chunk.plan.numbers_used = 0 if self.context.preview else chunk.plan.counts["created"]
+        return chunk.plan
+
+    def _take(self, chunk: Chunk, row: _PreparedRow, numbers: Sequence[int]) -> bool:
+        if row.problems:
+            return chunk.add_errors(row.problems)
+        if row.deferred:
+            return chunk.defer(row.record)
+        match_keys = {key for _, key in row.matches}
+        if chunk.collides(match_keys):
+            return False  # an earlier row of the chunk writes its key: the next chunk reads the result
+        holder = self._holder(row)
+        if holder is None and row.new is None:
+            return chunk.add_errors(row.creation_problems)
+        if holder is None:
+            return self._create(chunk, row, match_keys, numbers)
+        return self._existing(chunk, row, holder, match_keys)
+
+    def _error(self, chunk: Chunk, row: _PreparedRow, column: str, code: str, message: str) -> bool:
+        return chunk.add_errors([RowError(row.record.row, row.record.line, column, code, message)])
+
+    def _taken_value(self, chunk: Chunk, row: _PreparedRow, held: Keyed) -> bool:
+        guard, key = held
+        message = f"{guard.field} is already used by customer {self._holders.get(key)}"
+        return self._error(chunk, row, _guard_column(guard, self.context), "conflict", message)
+
+    def _would_be_keys(self, customer_id: str, keyed: Iterable[Keyed]) -> set[ItemKey]:
+        """The items a preview's would-be write stands for (what its chunk must not touch twice)."""
+        return {self._customer_key(customer_id), *(key for _, key in keyed)}
+
+    def _create(self, chunk: Chunk, row: _PreparedRow, match_keys: set[ItemKey], numbers: Sequence[int]) -> bool:
+        new = row.new
+        if new is None:
+            raise AssertionError("only a row that can be created is created")
+        held = next((keyed for keyed in row.creating if self._holders.get(keyed[1])), None)
         if held is not None:
-            message = f"{held.field} is already used by customer {self.holders.holder(held)}"
-            return self._error(row, _guard_column(held, self.context), "conflict", message)
-        unit = customer_store.change_unit(self.tenant, change)
-        keys = unit.item_keys() | match_keys
-        return not self.chunk.collides(keys) and self.chunk.add(row.record, "updated", unit, keys, _shown(saved))
+            return self._taken_value(chunk, row, held)
+        unit: Transaction
+        if self.context.preview:
+            stored = customer_store.StoredCustomer(new.customer, new.address_items)
+            unit = previews.customer_unit(self.tenant, self.context.job_id, stored, new.guards, ())
+            touched = self._would_be_keys(new.customer["id"], row.creating)
+            return chunk.add(row.record, "created", unit, touched | match_keys, _shown(new.customer))
+        created = chunk.plan.counts["created"]
+        if created >= len(numbers):
+            return False  # out of reserved numbers: the next chunk reserves more
+        unit = new.unit(self.tenant, numbers[created])
+        return chunk.add(row.record, "created", unit, unit.item_keys() | match_keys, None)
+
+    def _existing(self, chunk: Chunk, row: _PreparedRow, holder: str, match_keys: set[ItemKey]) -> bool:
+        if self.context.on_conflict == "skip":
+            return chunk.add(row.record, "skipped", None, match_keys, None)
+        if self.context.on_conflict == "error":
+            message = f"matches existing customer {holder} (on_conflict=error)"
+            return self._error(chunk, row, "", "conflict", message)
+        stored = self._customers.get(holder)
+        merge = self._merge(row, holder)
+        if stored is None or merge is None:
+            message = f"matches customer {holder}, which this import can't update"
+            return self._error(chunk, row, "", "conflict", message)
+        if merge.errors:
+            return chunk.add_errors(merge.errors)
+        if merge.planned is None:
+            return chunk.add(row.record, "unchanged", None, match_keys, _shown(stored.customer))
+        change, saved = merge.planned
+        held = next((keyed for keyed in merge.taking if self._holders.get(keyed[1]) not in {None, holder}), None)
+        if held is not None:
+            return self._taken_value(chunk, row, held)
+        unit: Transaction
+        if self.context.preview:
+            released = [guard for guard in change.guards_before if guard not in change.guards_after]
+            after = customer_store.StoredCustomer(saved, _book_after(stored, change))
+            taken = [guard for guard, _ in merge.taking]
+            unit = previews.customer_unit(self.tenant, self.context.job_id, after, taken, released)
+            keyed = [*merge.taking, *((guard, _pair(guard.key(self.tenant))) for guard in released)]
+            touched = self._would_be_keys(holder, keyed)
+        else:
+            unit = customer_store.change_unit(self.tenant, change)
+            touched = unit.item_keys()
+        return chunk.add(row.record, "updated", unit, touched | match_keys, _shown(saved))
+
+    # ------------------------------------------------------------ ahead and after
+
+    def creations_ahead(self, records: Sequence[Record]) -> int:
+        """How many of these rows (prefetched) would create a customer, as far as can be told before
+        planning them: rows that match nobody and whose values nobody holds, each value counted once."""
+        seen: set[ItemKey] = set()
+        creations = 0
+        for record in records:
+            row = self._rows.get(record.row)
+            if row is None or row.problems or row.deferred:
+                continue
+            values = {key for _, key in row.matches}
+            creates = self._holder(row) is None and row.new is not None
+            if creates:
+                values |= {key for _, key in row.creating}
+                creates = not any(self._holders.get(key) for _, key in row.creating)
+            if creates and not values & seen:
+                creations += 1
+            seen |= values
+        return creations
+
+    def _forget(self, key: ItemKey) -> None:
+        """Drop what is known of an item; the rows whose planning read it are read again."""
+        self._holders.pop(key, None)
+        customer_id = self._customer_ids.pop(key, None)
+        if customer_id is not None:
+            self._customers.pop(customer_id, None)
+        self._read -= self._readers.pop(key, set())
+
+    def committed(self, touched: set[ItemKey]) -> None:
+        """A chunk committed: forget the items it wrote (its would-be state, for a preview)."""
+        for key in touched:
+            self._forget(key)
+
+    def taken(self, last_row: int) -> None:
+        """Rows up to `last_row` are done: drop them, and keep the caches to a few windows of rows."""
+        for number in [number for number in self._rows if number <= last_row]:
+            row = self._rows.pop(number)
+            self._merges.pop(number, None)
+            self._read.discard(number)
+            self._unregister(row)
+        for key in list(self._holders)[: max(0, len(self._holders) - _HOLDERS_KEPT)]:
+            self._forget(key)
+        for customer_id in list(self._customers)[: max(0, len(self._customers) - _CUSTOMERS_KEPT)]:
+            self._forget(self._customer_key(customer_id))
 
 
-def plan_customers(
-    context: ImportContext,
-    records: list[Record],
-    room: int,
-    numbers: Sequence[int],
-    tenant: str,
-    *,
-    holders: GuardHolders,
-    forced: dict[int, RowError] | None = None,
-) -> ChunkPlan:
-    """Plan customer rows in order until the chunk is full; `numbers` are customer numbers to use.
-
-    `holders` knows who holds the rows' unique values (read as needed). `forced` rows fail with
-    the given error (their write was refused when the chunk committed).
-    """
-    plan = _CustomerChunk(context, tenant, room, numbers, forced or {}, holders).plan(records)
-    plan.numbers_used = 0 if context.preview else plan.counts["created"]
-    return plan
-
-
-def _guard_column(guard: customer_store.Guard, context: ImportContext) -> str:
-    pointer = {"code": "/code", "external_id": "/external_id", "name_postal_code": "/name"}[guard.field]
-    return column_for_pointer(pointer, context.column_map) or ""
-
-
-# ---------------------------------------------------------------- SKU mappings
-
-
-def plan_sku_mappings(
-    context: ImportContext,
-    records: list[Record],
-    room: int,
-    tenant: str,
-    *,
-    forced: dict[int, RowError] | None = None,
-) -> ChunkPlan:
-    """Plan SKU mapping rows (upsert by customer_sku) in order until the chunk is full."""
-    customer_id = context.customer_id
-    forced = forced or {}
-    valid: list[tuple[Record, SkuMappingFields | None, list[RowError]]] = []
-    for record in records:
-        problems = [forced[record.row]] if record.row in forced else _record_problems(record)
-        fields = None
-        if not problems:
-            body, cell_problems = sku_body(record.cells, context.column_map)
-            problems = [RowError(record.row, record.line, p.column, p.code, p.message) for p in cell_problems]
-            if not problems:
-                try:
-                    fields = validate(SkuMappingFields, body)
-                except ValidationFailed as failed:
-                    problems = row_errors(record, failed, context.column_map)
-        valid.append((record, fields, problems))
-    skus = [fields.customer_sku for _, fields, _ in valid if fields is not None]
-    existing = sku_store.load_many(tenant, customer_id, skus) if skus else {}
-    chunk = _Chunk(room, context.preview)
-    now = clock.now_timestamp()
-    for record, fields, problems in valid:
-        if problems:
-            if not chunk.add_errors(problems):
-                break
-            continue
-        if _deferred(context, [f"sku|{fields.customer_sku}"]):
-            if not chunk.defer(record):
-                break
-            continue
-        current = existing.get(fields.customer_sku)
-        unit = sku_store.upsert_unit(
-            tenant,
-            customer_id,
-            fields.customer_sku,
-            fields.product_id,
-            ids.new_id("skm"),
-            now,
-            existing_id=current["id"] if current else None,
-        )
-        keys = unit.item_keys()
-        if chunk.collides(keys):
-            break
-        if not chunk.add(record, "updated" if current else "created", unit, keys, fields.model_dump()):
-            break
-    return chunk.plan
+def _book_after(stored: customer_store.StoredCustomer, change: customer_store.CustomerChange) -> list[dict[str, Any]]:
+    book = {address["id"]: address for address in stored.addresses}
+    book.update({put.attributes["id"]: put.attributes for put in change.address_puts})
+    for address_id in change.address_deletes:
+        book.pop(address_id, None)
+    return sorted(book.values(), key=lambda address: str(address["id"]))

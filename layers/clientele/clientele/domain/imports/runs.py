@@ -1,33 +1,33 @@
 """Running an import job (ARCHITECTURE.md §3): header, byte ranges, checkpointed chunks.
 
 The worker streams the file from the range's checkpoint (never the whole
-object), plans a chunk of rows (`import_rows`), and commits the chunk's
-writes, row errors, the new checkpoint and the job's counts in one
-transaction. A crash or timeout resumes at the last committed checkpoint; a
-duplicated message loses the checkpoint's version race and stops. When time
-runs low the worker returns and asks for a continuation.
+object), reads a window of rows ahead (what they need from the table is read
+in batches for all of them), plans a chunk of rows (rows.py, sku_rows.py),
+and commits the chunk's writes, row errors, the new checkpoint and the job's
+counts in one transaction. Rows that write nothing (unchanged, skipped) go
+with the next chunk that writes, or with one commit per QUIET_ROWS of them,
+so re-importing an unchanged file costs its batched reads and little else. A
+crash or timeout resumes at the last committed checkpoint; a duplicated
+message loses the checkpoint's version race and stops. When time runs low
+the worker returns and asks for a continuation.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from clientele.domain.csvio.records import Header, HeaderError, Record, read_header, read_records
+from clientele.domain.csvio.records import LF, Header, HeaderError, Record, read_header, read_records
 from clientele.domain.customers.service import UNIQUE_FIELDS
-from clientele.domain.imports.columns import map_customer_header, map_sku_header
+from clientele.domain.imports.chunks import PREVIEW_ROWS, ChunkPlan, ImportContext, ItemKey, RowError
+from clientele.domain.imports.columns import ColumnMap, map_customer_header, map_sku_header
 from clientele.domain.imports.key_filters import KeyFilter
-from clientele.domain.imports.rows import (
-    ChunkPlan,
-    GuardHolders,
-    ImportContext,
-    RowError,
-    plan_customers,
-    plan_sku_mappings,
-    row_keys,
-)
+from clientele.domain.imports.numbers import NumberPool
+from clientele.domain.imports.rows import CustomerRows, row_keys
 from clientele.domain.imports.service import TERMINAL, is_import
+from clientele.domain.imports.sku_rows import SkuRows
 from clientele.domain.kernel import clock
 from clientele.domain.kernel.principal import job_principal
 from clientele.observability import count, logger
@@ -35,16 +35,22 @@ from clientele.store.customers import items as customer_store
 from clientele.store.imports import checkpoints, uploads
 from clientele.store.jobs import items as store
 from clientele.store.kernel.errors import UniqueValueTaken
-from clientele.store.kernel.transactions import MAX_ACTIONS
+from clientele.store.kernel.transactions import MAX_ACTIONS, TransactionCancelled
 from clientele.store.sku_mappings import items as sku_store
 
-CHUNK_ROWS = 60  # rows offered to a chunk; it takes as many as fit one transaction
+# Rows read ahead of the chunks, READ_BLOCK at a time once half of them are taken: what they need
+# is read in full batches of 100 keys, and memory stays small.
+WINDOW_ROWS = 400
+READ_BLOCK = 200
+# Rows that write nothing are committed (checkpoint and counts) at least once per this many; a crash
+# redoes their reads only.
+QUIET_ROWS = 5_000
+_DEFERRED_PAGE = 100
 # A file bigger than this is split into byte ranges that parallel workers import (about
 # 150,000 rows each: a few minutes of one worker).
 RANGE_BYTES = 16 * 1024 * 1024
 MAX_RANGES = 64
 _BYTES_PER_ROW_GUESS = 48  # sizes the key filter from the file size (short rows: more keys)
-NUMBER_BLOCK = 500  # customer numbers reserved per counter call
 MAX_WARNINGS = 50
 _RANGE_AND_JOB_ACTIONS = 2
 _COMMIT_ATTEMPTS = 5
@@ -107,6 +113,7 @@ def _start(tenant: str, job: dict[str, Any]) -> dict[str, Any]:
             "delimiter": header.delimiter,
             "data_offset": header.data_offset,
             "next_line": header.next_line,
+            "newline": header.newline,
         },
         "warnings": _warnings(column_map),
         "ranges_total": len(ranges),
@@ -132,8 +139,7 @@ def _checkpoint(offset: int, end: int | None, row: int, line: int) -> dict[str, 
         "row": row,
         "line": line,
         "done": False,
-        "numbers_next": 0,
-        "numbers_end": 0,
+        "numbers": [],
         "version": 1,
     }
 
@@ -187,7 +193,9 @@ def _filter_key(tenant: str, job_id: str, range_number: int) -> str:
     return uploads.job_file_key(tenant, job_id, f"range-{range_number:04d}.keys")
 
 
-def _context(tenant: str, job: dict[str, Any], column_map, earlier: KeyFilter | None = None) -> ImportContext:
+def _context(
+    tenant: str, job: dict[str, Any], column_map: ColumnMap, earlier: KeyFilter | None = None
+) -> ImportContext:
     return ImportContext(
         principal=job_principal(tenant, job),
         column_map=column_map,
@@ -195,6 +203,7 @@ def _context(tenant: str, job: dict[str, Any], column_map, earlier: KeyFilter | 
         preview=job["mode"] == "preview",
         customer_id=job.get("customer_id") if job["type"] == "sku_mapping_import" else None,
         earlier=earlier,
+        job_id=job["id"],
     )
 
 
@@ -220,6 +229,38 @@ def run(tenant: str, job_id: str, range_number: int, time_left_ms: Callable[[], 
     return more
 
 
+class _Planner(Protocol):
+    """Plans the rows of one range run chunk after chunk (CustomerRows, SkuRows)."""
+
+    def prefetch(self, records: Sequence[Record], forced: dict[int, RowError] | None = None) -> None: ...
+
+    def plan(
+        self, records: list[Record], room: int, numbers: Sequence[int], forced: dict[int, RowError]
+    ) -> ChunkPlan: ...
+
+    def creations_ahead(self, records: Sequence[Record]) -> int: ...
+
+    def committed(self, touched: set[ItemKey]) -> None: ...
+
+    def taken(self, last_row: int) -> None: ...
+
+
+@dataclass
+class _Quiet:
+    """Rows planned that write nothing, not committed yet: they go with the next commit."""
+
+    rows: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    preview: list[dict[str, Any]] = field(default_factory=list)
+    last_row: int = 0
+
+    def add(self, plan: ChunkPlan, last_row: int) -> None:
+        self.rows += plan.taken
+        self.counts.update(plan.counts)
+        self.preview += plan.preview
+        self.last_row = last_row
+
+
 class _RangeRun:
     def __init__(
         self, tenant: str, job: dict[str, Any], number: int, time_left_ms: Callable[[], int], reserve_ms: int
@@ -235,10 +276,14 @@ class _RangeRun:
             delimiter=header["delimiter"],
             data_offset=int(header["data_offset"]),
             next_line=int(header["next_line"]),
+            newline=header.get("newline", LF),
         )
-        self.holders = GuardHolders()
         self.column_map = _column_map(job, self.header.names)
         self.context = _context(tenant, job, self.column_map)
+        self.customers = job["type"] == "customer_import"
+        self.numbers = NumberPool()
+        # Preview rows are the file's first rows: range 0 shows them, appending to those already shown.
+        self.shown = len(job.get("preview_rows") or []) if number == 0 else PREVIEW_ROWS
 
     def run(self) -> bool:
         if self.number == 0:
@@ -252,11 +297,12 @@ class _RangeRun:
         elif self.number > 0:
             earlier = KeyFilter.from_bytes(uploads.get_job_file(_filter_key(self.tenant, self.job["id"], self.number)))
             self.context = _context(self.tenant, self.job, self.column_map, earlier)
-        if (
-            self.job["type"] == "sku_mapping_import"
-            and sku_store.customer_scope(self.tenant, self.job["customer_id"]) is None
-        ):
+        if not self.customers and sku_store.customer_scope(self.tenant, self.job["customer_id"]) is None:
             raise _JobFailed("customer_not_found", f"customer {self.job['customer_id']} does not exist")
+        self.planner: _Planner = (
+            CustomerRows(self.context, self.tenant) if self.customers else SkuRows(self.context, self.tenant)
+        )
+        self.numbers = NumberPool.from_checkpoint(checkpoint)
         stream = _open(self.job)
         try:
             if checkpoint.get("deferred"):
@@ -279,80 +325,106 @@ class _RangeRun:
     def _chunks(self, checkpoint: dict[str, Any], records: Iterator[Record]) -> bool:
         pending: deque[Record] = deque()
         exhausted = False
+        quiet = _Quiet()
         while True:
             if self.time_left_ms() < self.reserve_ms:
+                if quiet.rows:
+                    self._commit(checkpoint, [], pending, exhausted, quiet, ChunkPlan())
                 return True
-            while not exhausted and len(pending) <= CHUNK_ROWS:
-                record = next(records, None)
-                if record is None:
-                    exhausted = True
-                else:
-                    pending.append(record)
-            offered = list(pending)[:CHUNK_ROWS]
-            checkpoint, taken = self._commit(checkpoint, offered, pending, exhausted)
+            while not exhausted and len(pending) <= WINDOW_ROWS - READ_BLOCK:
+                block = [record for _, record in zip(range(READ_BLOCK), records, strict=False)]
+                pending.extend(block)
+                exhausted = len(block) < READ_BLOCK
+                self.planner.prefetch(block)  # whole blocks: full batches of reads
+            # A chunk leaves the record after it pending: the new checkpoint starts there.
+            offered = list(pending) if exhausted else list(pending)[:-1]
+            plan = self._plan(offered, {})
+            ends_range = plan.taken == len(pending)
+            if plan.writes_nothing and not ends_range and quiet.rows + plan.taken <= QUIET_ROWS:
+                quiet.add(plan, offered[plan.taken - 1].row)
+                self.planner.taken(quiet.last_row)
+                for _ in range(plan.taken):
+                    pending.popleft()
+                continue
+            checkpoint, taken = self._commit(checkpoint, offered, pending, exhausted, quiet, plan)
+            quiet = _Quiet()
             for _ in range(taken):
                 pending.popleft()
             if checkpoint.get("done"):
                 return False
 
-    def _numbers(self, checkpoint: dict[str, Any]) -> range:
-        """Customer numbers reserved for this range and not used yet (kept in the checkpoint, so a
-        retried chunk reuses them instead of leaving gaps)."""
-        numbers = range(int(checkpoint.get("numbers_next", 0)), int(checkpoint.get("numbers_end", 0)))
-        if self.context.preview or self.job["type"] != "customer_import" or len(numbers) >= CHUNK_ROWS:
-            return numbers
-        # A fresh block; the few numbers left of the old one stay unused (a gap, as a failed create leaves).
-        return customer_store.reserve_customer_numbers(self.tenant, NUMBER_BLOCK)
+    def _reserve_numbers(self, offered: list[Record], room: int, at_least: int = 0) -> None:
+        """Reserve what the rows offered will create beyond the numbers left (no more: unused numbers are gaps)."""
+        if len(self.numbers) >= max(room, at_least):
+            return  # enough for any chunk: each creation is at least one action
+        self.planner.prefetch(offered)
+        wanted = max(at_least, self.planner.creations_ahead(offered)) - len(self.numbers)
+        if wanted > 0:
+            self.numbers.add(customer_store.reserve_customer_numbers(self.tenant, wanted))
 
-    def _plan(self, offered: list[Record], numbers: range, forced: dict[int, RowError]) -> ChunkPlan:
+    def _plan(self, offered: list[Record], forced: dict[int, RowError]) -> ChunkPlan:
         if not offered:
             return ChunkPlan()  # nothing (more) in the range: the chunk only marks it done
         room = MAX_ACTIONS - _RANGE_AND_JOB_ACTIONS
-        if self.job["type"] == "customer_import":
-            plan = plan_customers(
-                self.context, offered, room, numbers, self.tenant, holders=self.holders, forced=forced
-            )
-        else:
+        if not self.customers:
             room -= 1  # the customer's existence check
-            plan = plan_sku_mappings(self.context, offered, room, self.tenant, forced=forced)
+        numbering = self.customers and not self.context.preview
+        if numbering:
+            self._reserve_numbers(offered, room)
+        plan = self.planner.plan(offered, room, list(self.numbers), forced)
+        if plan.taken == 0 and numbering and not len(self.numbers):
+            # The first row creates a customer after all (its earlier value holder's write was refused).
+            self._reserve_numbers(offered, room, at_least=1)
+            plan = self.planner.plan(offered, room, list(self.numbers), forced)
         if plan.taken == 0:
             raise AssertionError("a chunk always takes its first row")  # else the range would never advance
         return plan
 
     def _next_checkpoint(
-        self, checkpoint: dict[str, Any], taken: list[Record], following: Record | None, done: bool
+        self, checkpoint: dict[str, Any], last_row: int | None, following: Record | None, done: bool
     ) -> dict[str, Any]:
         if checkpoint.get("deferred"):
-            return {"after_row": taken[-1].row if taken else checkpoint["after_row"], "done": done}
-        if done:
+            return {"after_row": last_row if last_row is not None else checkpoint["after_row"], "done": done}
+        if following is None:
             end = checkpoint.get("end") or self.job["object"].get("size") or 0
             return {"offset": end, "row": checkpoint["row"], "line": checkpoint["line"], "done": True}
         return {"offset": following.start_offset, "row": following.row, "line": following.line, "done": False}
 
-    def _commit(
-        self, checkpoint: dict[str, Any], offered: list[Record], pending: deque[Record], exhausted: bool
+    def _preview_rows(self, candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return candidates[: max(0, PREVIEW_ROWS - self.shown)]
+
+    def _commit(  # noqa: PLR0917 - the chunk, where it stands in the range, and the rows before it
+        self,
+        checkpoint: dict[str, Any],
+        offered: list[Record],
+        pending: deque[Record],
+        exhausted: bool,
+        quiet: _Quiet,
+        plan: ChunkPlan,
     ) -> tuple[dict[str, Any], int]:
-        numbers = self._numbers(checkpoint)
         forced: dict[int, RowError] = {}
-        for _attempt in range(_COMMIT_ATTEMPTS):
-            plan = self._plan(offered, numbers, forced)
-            following = list(pending)[plan.taken] if plan.taken < len(pending) else None
+        for attempt in range(_COMMIT_ATTEMPTS):
+            if attempt:
+                plan = self._plan(offered, forced)
+            following = pending[plan.taken] if plan.taken < len(pending) else None
             done = following is None and exhausted
             if following is None and not done:
                 # The chunk took every record read so far but the range goes on: read more first.
                 raise AssertionError("a chunk must leave the next record pending")
-            new_checkpoint = self._next_checkpoint(checkpoint, offered[: plan.taken], following, done)
-            left = numbers[plan.numbers_used :]
-            new_checkpoint.update(numbers_next=left.start, numbers_end=left.stop)
+            last_row = offered[plan.taken - 1].row if plan.taken else (quiet.last_row or None)
+            new_checkpoint = self._next_checkpoint(checkpoint, last_row, following, done)
+            numbers_left = self.numbers.after_using(plan.numbers_used)
+            new_checkpoint["numbers"] = numbers_left.as_checkpoint()
             units = dict(plan.units)
-            if units and self.job["type"] == "sku_mapping_import":
+            if units and not self.customers and not self.context.preview:
                 units["customer"] = sku_store.customer_check(
                     self.tenant, self.job["customer_id"], mappings_added=plan.counts["created"]
                 )
-            counts = {f"count_{name}": amount for name, amount in plan.counts.items()}
+            counts = {f"count_{name}": amount for name, amount in (quiet.counts + plan.counts).items()}
             counts["bytes_done"] = int(new_checkpoint.get("offset", 0)) - int(checkpoint.get("offset", 0))
             if done:
                 counts["ranges_done"] = 1
+            shown = self._preview_rows(quiet.preview + plan.preview)
             failures = checkpoints.commit_chunk(
                 self.tenant,
                 self.job["id"],
@@ -360,23 +432,26 @@ class _RangeRun:
                 int(checkpoint["version"]),
                 new_checkpoint,
                 job_counts=counts,
-                job_first_values={"preview_rows": plan.preview} if plan.preview else {},
+                job_first_values={},
+                job_appends={"preview_rows": shown} if shown else {},
                 units=units,
                 errors=[(error.row * 100 + position, error.as_dict()) for position, error in _numbered(plan.errors)],
                 deferred=[{"row": r.row, "line": r.line, "offset": r.start_offset} for r in plan.deferred],
                 progressed_at=clock.now_timestamp(),
             )
+            self.planner.committed(plan.touched)  # committed, or refused: read it again either way
             if not failures:
-                count("ImportRows", plan.counts["rows"])
-                self.holders.forget(self.tenant, plan.touched)
-                self.holders.taken(offered[plan.taken - 1].row if plan.taken else 0)
+                count("ImportRows", quiet.rows + plan.counts["rows"])
+                self.shown += len(shown)
+                self.numbers = numbers_left
+                if last_row is not None:
+                    self.planner.taken(last_row)
                 return {**checkpoint, **new_checkpoint, "version": int(checkpoint["version"]) + 1}, plan.taken
             for failure in failures:
                 if failure.key == "customer":
                     raise _JobFailed("customer_not_found", f"customer {self.job['customer_id']} no longer exists")
                 record = plan.unit_rows[failure.key]
                 forced[record.row] = _failure_error(record, failure.cancelled)
-            self.holders.forget(self.tenant, plan.touched)
         raise checkpoints.CheckpointMoved(self.job["id"])
 
 
@@ -389,7 +464,7 @@ def _numbered(errors: list[RowError]) -> Iterator[tuple[int, RowError]]:
         yield position, error
 
 
-def _failure_error(record: Record, cancelled) -> RowError:
+def _failure_error(record: Record, cancelled: TransactionCancelled) -> RowError:
     error = customer_store.creation_error(cancelled, [customer_store.Guard(field, ()) for field in UNIQUE_FIELDS])
     if isinstance(error, UniqueValueTaken):
         message = f"{error.field} is already used by customer {error.holder_id}"
@@ -403,7 +478,7 @@ def _deferred_records(
     """The deferred rows after the checkpoint, in row order, each read again from its offset."""
     after = int(checkpoint["after_row"])
     while True:
-        page = checkpoints.deferred_rows(tenant, job_id, after, CHUNK_ROWS)
+        page = checkpoints.deferred_rows(tenant, job_id, after, _DEFERRED_PAGE)
         for entry in page:
             offset = int(entry["offset"])
             stream.seek(offset)
@@ -416,7 +491,7 @@ def _deferred_records(
                 end_offset=offset + 1,
             )
             after = int(entry["row"])
-        if len(page) < CHUNK_ROWS:
+        if len(page) < _DEFERRED_PAGE:
             return
 
 

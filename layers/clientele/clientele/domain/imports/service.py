@@ -27,7 +27,7 @@ IMPORT_TYPES = {"customers": "customer_import", "sku_mappings": "sku_mapping_imp
 UPLOAD_SECONDS = 3600
 ERRORS_SAMPLE_SIZE = 20
 TERMINAL = frozenset({"succeeded", "completed_with_errors", "failed"})
-COUNTS = ("rows", "created", "updated", "skipped", "failed")
+COUNTS = ("rows", "created", "updated", "unchanged", "skipped", "failed")
 DROP_SUBJECT = "s3-drop"
 # Tenant ids as the API accepts them (so a key can never name something else).
 _TENANT = re.compile(r"[A-Za-z0-9._-]{1,64}")

@@ -89,12 +89,14 @@ def commit_chunk(
     units: dict[str, Transaction],
     errors: list[tuple[int, dict[str, Any]]],
     deferred: list[dict[str, Any]] = (),
+    job_appends: dict[str, list[Any]] | None = None,
     progressed_at: str | None = None,
 ) -> list[UnitFailure]:
     """Commit the units, row errors, the range's checkpoint and the job's counts together.
 
-    `job_first_values` are set on the job only where it has none yet (preview rows);
-    `progressed_at` is set on the job with the chunk (when it last made progress).
+    `job_first_values` are set on the job only where it has none yet; `job_appends` are appended
+    to the job's lists (preview rows); `progressed_at` is set on the job with the chunk (when it
+    last made progress).
     Returns the units whose conditions failed (nothing was written then).
     Raises CheckpointMoved when the checkpoint is no longer at `expected_version`.
     """
@@ -108,7 +110,7 @@ def commit_chunk(
         names={**names, "#expected_version": "version"},
         values={**values, ":expected": expected_version},
     )
-    job_update = _job_update(job_counts, job_first_values, progressed_at)
+    job_update = _job_update(job_counts, job_first_values, job_appends or {}, progressed_at)
     if job_update is not None:
         expression, job_names, job_values = job_update
         transaction.update(
@@ -140,8 +142,11 @@ def commit_chunk(
 
 
 def _job_update(
-    counts: dict[str, int], first_values: dict[str, Any], progressed_at: str | None = None
-) -> tuple[str, dict[str, str], dict] | None:
+    counts: dict[str, int],
+    first_values: dict[str, Any],
+    appends: dict[str, list[Any]],
+    progressed_at: str | None = None,
+) -> tuple[str, dict[str, str], dict[str, Any]] | None:
     names: dict[str, str] = {}
     values: dict[str, Any] = {}
     adds = []
@@ -155,6 +160,11 @@ def _job_update(
         names[f"#f{position}"] = name
         values[f":f{position}"] = value
         sets.append(f"#f{position} = if_not_exists(#f{position}, :f{position})")
+    for position, (name, items) in enumerate(appends.items()):
+        names[f"#a{position}"] = name
+        values[f":a{position}"] = items
+        values[":nothing"] = []
+        sets.append(f"#a{position} = list_append(if_not_exists(#a{position}, :nothing), :a{position})")
     if progressed_at is not None:
         names["#progressed"] = "progressed_at"
         values[":progressed"] = progressed_at
