@@ -37,7 +37,7 @@ sam-venv: $(SAM_VENV)/.installed ## Create .venv-sam with aws-sam-cli (kept apar
 serve: venv ## Run the API locally without Docker (http://127.0.0.1:$PORT, embedded AWS emulator)
 	PORT=$(PORT) $(BIN)/python -m localdev serve
 
-test: lint imports unit integration e2e validate check-build ## Everything CI checks
+test: lint imports typecheck unit integration e2e validate check-build ## Everything CI checks
 
 lint: venv ## ruff check + format check
 	$(BIN)/ruff check .

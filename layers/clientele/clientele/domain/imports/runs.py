@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from clientele.domain.csvio.records import LF, Header, HeaderError, Record, read_header, read_records
 from clientele.domain.customers.service import UNIQUE_FIELDS
@@ -63,17 +63,17 @@ class _JobFailed(Exception):
         self.message = message
 
 
-def _column_map(job: dict[str, Any], names: list[str]):
+def _column_map(job: dict[str, Any], names: list[str]) -> ColumnMap:
     mapper = map_sku_header if job["type"] == "sku_mapping_import" else map_customer_header
     return mapper(names)
 
 
-def _open(job: dict[str, Any]):
+def _open(job: dict[str, Any]) -> BinaryIO:
     source = job["object"]
     return uploads.open_object(source["bucket"], source["key"], source["etag"])
 
 
-def _warnings(column_map) -> list[dict[str, str]]:
+def _warnings(column_map: ColumnMap) -> list[dict[str, str]]:
     found = [
         {"code": "unknown_column", "column": name, "message": "not a known column; ignored"}
         for name in column_map.unknown
@@ -159,7 +159,7 @@ def _fan_out(tenant: str, job: dict[str, Any]) -> None:
     )
 
 
-def _split(tenant: str, job: dict[str, Any], header: Header, column_map, size: int) -> list[dict[str, Any]]:
+def _split(tenant: str, job: dict[str, Any], header: Header, column_map: ColumnMap, size: int) -> list[dict[str, Any]]:
     """Cut the file into ranges of about RANGE_BYTES at record boundaries, in one streaming pass.
 
     The same pass collects every row's keys: range k gets, as a file of the job, a filter of

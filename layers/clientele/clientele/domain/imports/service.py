@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from clientele.domain.customers.service import load_visible
 from clientele.domain.kernel import clock, ids
 from clientele.domain.kernel.errors import Conflict, FieldError, NotFound, ValidationFailed
-from clientele.domain.kernel.fields import text
+from clientele.domain.kernel.fields import Text
 from clientele.domain.kernel.principal import Principal
 from clientele.domain.kernel.validation import validate
 from clientele.store.imports import checkpoints, uploads
 from clientele.store.jobs import items as store
 
-IMPORT_TYPES = {"customers": "customer_import", "sku_mappings": "sku_mapping_import"}
+ImportKind = Literal["customers", "sku_mappings"]
+IMPORT_TYPES: dict[ImportKind, str] = {"customers": "customer_import", "sku_mappings": "sku_mapping_import"}
 UPLOAD_SECONDS = 3600
 ERRORS_SAMPLE_SIZE = 20
 TERMINAL = frozenset({"succeeded", "completed_with_errors", "failed"})
@@ -38,11 +39,11 @@ class ImportRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    type: Literal["customers", "sku_mappings"]
+    type: ImportKind
     mode: Literal["preview", "commit"] = "commit"
     on_conflict: Literal["update", "skip", "error"] = "update"
-    customer_id: text(64) | None = None
-    filename: text(255) | None = None
+    customer_id: Annotated[str, Text(64)] | None = None
+    filename: Annotated[str, Text(255)] | None = None
 
 
 def upload_key(tenant: str, job_id: str) -> str:
@@ -124,7 +125,7 @@ def start(principal: Principal, body: Any) -> dict[str, Any]:
     return view
 
 
-def load_visible_job(principal: Principal, job_id: str, errors: int = 0) -> tuple[dict, list[dict]]:
+def load_visible_job(principal: Principal, job_id: str, errors: int = 0) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The caller's job (and its first errors), or NotFound: other tenants' and organizations' jobs are 404."""
     job, first_errors = (
         checkpoints.load_with_errors(principal.tenant_id, job_id, errors)

@@ -50,15 +50,6 @@ class Text(GroupedMetadata):
         yield BeforeValidator(_reject_control_characters)
 
 
-def text(max_length: int, *, trimmed: bool = False, pattern: str | None = None) -> Any:
-    """`Annotated[str, Text(...)]` built at run time.
-
-    Returns Any because a type built by a call is invisible to type checkers: annotate with
-    `Annotated[str, Text(...)]` instead. Kept for the models that still call it.
-    """
-    return Annotated[str, Text(max_length, trimmed=trimmed, pattern=pattern)]
-
-
 def _pattern_check(pattern: str) -> Callable[[str], str]:
     compiled = re.compile(pattern)
 

@@ -11,6 +11,7 @@ checkpoint: no row is written twice and none is lost.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,7 +89,7 @@ def commit_chunk(
     job_first_values: dict[str, Any],
     units: dict[str, Transaction],
     errors: list[tuple[int, dict[str, Any]]],
-    deferred: list[dict[str, Any]] = (),
+    deferred: Sequence[dict[str, Any]] = (),
     job_appends: dict[str, list[Any]] | None = None,
     progressed_at: str | None = None,
 ) -> list[UnitFailure]:
@@ -118,9 +119,10 @@ def commit_chunk(
         )
     for row, error in errors:
         transaction.put({**error_key(tenant, job_id, row), "entity": "job_error", **error}, tag="job|error")
-    for row in deferred:
+    for deferred_row in deferred:
         transaction.put(
-            {**deferred_key(tenant, job_id, row["row"]), "entity": "job_deferred_row", **row}, tag="job|defer"
+            {**deferred_key(tenant, job_id, deferred_row["row"]), "entity": "job_deferred_row", **deferred_row},
+            tag="job|defer",
         )
     for key, unit in units.items():
         transaction.absorb(unit, prefix=f"{key}|")

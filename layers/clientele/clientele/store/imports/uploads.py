@@ -7,7 +7,7 @@ instead of mixing two files.
 
 from __future__ import annotations
 
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from clientele.store.kernel.errors import StoreError, StoreUnavailable
 from clientele.store.kernel.objects import bucket, s3
@@ -27,7 +27,9 @@ def open_object(bucket_name: str, key: str, etag: str) -> BinaryIO:
     """A seekable binary stream over the object (ranged GETs on demand, never the whole object)."""
     from aws_lambda_powertools.utilities.streaming import S3Object
 
-    return _Guarded(S3Object(bucket=bucket_name, key=key, boto3_client=s3(), IfMatch=etag))
+    guarded = _Guarded(S3Object(bucket=bucket_name, key=key, boto3_client=s3(), IfMatch=etag))
+    # The readers use read/seek/tell/close only, which _Guarded has: a file object by duck typing.
+    return cast(BinaryIO, guarded)
 
 
 class _Guarded:
@@ -50,13 +52,16 @@ class _Guarded:
             raise StoreUnavailable(type(error).__name__) from error
 
     def read(self, size: int = -1) -> bytes:
-        return self._guard("read", size)
+        data: bytes = self._guard("read", size)
+        return data
 
     def seek(self, offset: int, whence: int = 0) -> int:
-        return self._guard("seek", offset, whence)
+        position: int = self._guard("seek", offset, whence)
+        return position
 
     def tell(self) -> int:
-        return self._stream.tell()
+        position: int = self._stream.tell()
+        return position
 
     def seekable(self) -> bool:
         return True
