@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness import run_import_worker
+from tests.harness import run_import_worker, run_job_worker
 
 
 def _start(api, **body):
@@ -607,3 +607,55 @@ def test_a_row_refused_at_commit_fails_alone_and_the_chunk_commits_without_it(aw
     [error] = job["errors_sample"]
     assert error["row"] == 2 and error["code"] == "conflict" and holder["id"] in error["message"]
     assert sorted(c["code"] for c in api.walk()) == ["FREE1", "FREE2", "TAKEN"]
+
+
+def _bad_rows_csv(rows: int, bad_every: int) -> bytes:
+    lines = ["code,name,email,address_line1,address_postal_code,address_country\r\n"]
+    for n in range(rows):
+        email = "not-an-email" if n % bad_every == 0 else f"s{n}@example.com"
+        lines.append(f"S{n:04d},Sampled {n},{email},{n} Sample St,{2000 + n % 9},AU\r\n")
+    return "".join(lines).encode()
+
+
+def test_a_job_has_the_same_fields_in_the_list_as_when_got(aws, api):
+    preview = imported(aws, api, CSV.encode(), mode="preview")
+    failed_rows = imported(aws, api, (CSV + "C003,,bad,,,\r\n").encode())
+    api.call("customers/bulk_archive", body={"filter": {"branch": "nowhere"}})
+    run_job_worker(aws)
+
+    listed = {job["id"]: job for job in jobs_of(api)}
+    assert len(listed) == 3
+    for job_id, entry in listed.items():
+        assert entry == job_of(api, job_id), entry["type"]
+    assert listed[preview["id"]]["preview_rows"] and listed[failed_rows["id"]]["errors_sample"]
+
+
+def test_a_split_import_lists_the_exact_first_errors_by_row(aws, api, monkeypatch):
+    from clientele.domain.imports import runs as import_runs
+
+    monkeypatch.setattr(import_runs, "RANGE_BYTES", 1_500)
+    job = imported(aws, api, _bad_rows_csv(120, bad_every=4))
+
+    assert job["status"] == "completed_with_errors" and job["counts"]["failed"] == 30
+    [listed] = [entry for entry in jobs_of(api) if entry["id"] == job["id"]]
+    assert [error["row"] for error in listed["errors_sample"]] == [1 + 4 * n for n in range(20)]
+    assert listed["errors_sample"] == job["errors_sample"]
+
+
+def test_a_running_import_lists_its_first_errors_as_it_goes(aws, api):
+    job = _start(api)
+    upload(aws, api, job, _bad_rows_csv(300, bad_every=10))
+    # A worker whose time runs out after a few chunks leaves the job running: the list shows what it has.
+    asked = {"times": 0}
+
+    def time_left_ms() -> int:
+        asked["times"] += 1
+        return 900_000 if asked["times"] <= 3 else 0
+
+    run_import_worker(aws, time_left_ms=time_left_ms, max_messages=1)
+
+    [listed] = [entry for entry in jobs_of(api) if entry["id"] == job["id"]]
+    assert listed["status"] == "running", listed
+    assert listed["errors_sample"] and [e["row"] for e in listed["errors_sample"]] == [
+        1 + 10 * n for n in range(len(listed["errors_sample"]))
+    ]

@@ -20,7 +20,8 @@ app = make_resolver()
     "/v1/jobs",
     summary="List jobs",
     description="Imports (S3 drops included) and bulk jobs, newest first; filter by `type` and `status`. "
-    "List entries leave out `errors_sample` and `preview_rows`: get the job for those.",
+    "Entries have every field GET /v1/jobs/{job_id} answers; a running import's `errors_sample` is the one "
+    "it keeps as it goes (exact once it ends), where the GET reads it live.",
     tags=["Jobs"],
     responses=documented(200, JobPage, 400, 422),
 )

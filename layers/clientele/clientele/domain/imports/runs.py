@@ -26,7 +26,7 @@ from clientele.domain.imports.columns import ColumnMap, map_customer_header, map
 from clientele.domain.imports.key_filters import KeyFilter
 from clientele.domain.imports.numbers import NumberPool
 from clientele.domain.imports.rows import CustomerRows, row_keys
-from clientele.domain.imports.service import TERMINAL, is_import
+from clientele.domain.imports.service import ERRORS_SAMPLE_SIZE, TERMINAL, is_import
 from clientele.domain.imports.sku_rows import SkuRows
 from clientele.domain.kernel import clock
 from clientele.domain.kernel.principal import job_principal
@@ -284,6 +284,8 @@ class _RangeRun:
         self.numbers = NumberPool()
         # Preview rows are the file's first rows: range 0 shows them, appending to those already shown.
         self.shown = len(job.get("preview_rows") or []) if number == 0 else PREVIEW_ROWS
+        # So is the job's errors sample while it runs (every list answers it); finishing makes it exact.
+        self.sampled = len(job.get("errors_sample") or []) if number == 0 else ERRORS_SAMPLE_SIZE
 
     def run(self) -> bool:
         if self.number == 0:
@@ -425,6 +427,8 @@ class _RangeRun:
             if done:
                 counts["ranges_done"] = 1
             shown = self._preview_rows(quiet.preview + plan.preview)
+            sample = [error.as_dict() for error in plan.errors[: max(0, ERRORS_SAMPLE_SIZE - self.sampled)]]
+            appends = {name: items for name, items in (("preview_rows", shown), ("errors_sample", sample)) if items}
             failures = checkpoints.commit_chunk(
                 self.tenant,
                 self.job["id"],
@@ -433,7 +437,7 @@ class _RangeRun:
                 new_checkpoint,
                 job_counts=counts,
                 job_first_values={},
-                job_appends={"preview_rows": shown} if shown else {},
+                job_appends=appends,
                 units=units,
                 errors=[(error.row * 100 + position, error.as_dict()) for position, error in _numbered(plan.errors)],
                 deferred=[{"row": r.row, "line": r.line, "offset": r.start_offset} for r in plan.deferred],
@@ -443,6 +447,7 @@ class _RangeRun:
             if not failures:
                 count("ImportRows", quiet.rows + plan.counts["rows"])
                 self.shown += len(shown)
+                self.sampled += len(sample)
                 self.numbers = numbers_left
                 if last_row is not None:
                     self.planner.taken(last_row)
@@ -510,10 +515,15 @@ def finish_if_done(tenant: str, job_id: str) -> None:
         return
     status = "completed_with_errors" if job.get("count_failed") else "succeeded"
     finished_at = clock.now_timestamp()
+    changes: dict[str, Any] = {"status": status, "finished_at": finished_at, "progressed_at": finished_at}
+    if job.get("count_failed") and total > 1:
+        # Ranges found errors side by side: the exact sample is the first errors by row, whichever
+        # range found them. (One range appended its first errors in row order already.)
+        _, changes["errors_sample"] = checkpoints.load_with_errors(tenant, job_id, ERRORS_SAMPLE_SIZE)
     finished = checkpoints.update_job(
         tenant,
         job_id,
-        {"status": status, "finished_at": finished_at, "progressed_at": finished_at},
+        changes,
         condition="#status = :running",
         values={":running": "running"},
     )

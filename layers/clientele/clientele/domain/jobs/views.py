@@ -41,8 +41,13 @@ class JobErrorsQuery(BaseModel):
 
 
 def view(job: dict[str, Any], errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A job as every route answers it; `errors`: its first errors read live, else the sample it keeps.
+
+    An import keeps its sample as it runs (its first range's first errors) and exactly when it ends.
+    """
     if is_import(job):
-        return import_view(job, [_error_entry(error) for error in errors or []])
+        sample = errors if errors is not None else job.get("errors_sample") or []
+        return import_view(job, [_error_entry(error) for error in sample])
     return job_view(job)
 
 
