@@ -36,7 +36,7 @@ def _environment(function_dir: str) -> dict[str, str]:
         "WRITES_SWITCH_PARAMETER": "/clientele-bench/writes-enabled",
         "POWERTOOLS_SERVICE_NAME": "clientele",
         "POWERTOOLS_METRICS_NAMESPACE": "Clientele",
-        "AWS_LAMBDA_FUNCTION_NAME": f"clientele-{function_dir}",
+        "AWS_LAMBDA_FUNCTION_NAME": "clientele-" + function_dir.replace("/", "-"),
         "AWS_REGION": "us-east-1",
         "PYTHONDONTWRITEBYTECODE": "",
     }
@@ -58,12 +58,14 @@ def measure(function_dir: str) -> list[float]:
 def main() -> dict[str, float]:
     print(f"Cold import of each handler module (fresh process, median of {RUNS}; goal <= {GOAL_MS} ms)")
     medians = {}
-    for function_dir in sorted(path.name for path in (ROOT / "functions").iterdir() if (path / "app.py").exists()):
+    functions = ROOT / "functions"
+    # functions/<capability>/<operation>/app.py (compat routes one level deeper)
+    for function_dir in sorted(path.parent.relative_to(functions).as_posix() for path in functions.rglob("app.py")):
         samples = measure(function_dir)
         medians[function_dir] = statistics.median(samples)
         verdict = "ok" if medians[function_dir] <= GOAL_MS else "over goal"
         spread = f"(min {min(samples):.1f}, max {max(samples):.1f})"
-        print(f"  {function_dir:<22} {medians[function_dir]:7.1f} ms   {spread}  {verdict}")
+        print(f"  {function_dir:<38} {medians[function_dir]:7.1f} ms   {spread}  {verdict}")
     return medians
 
 
