@@ -107,11 +107,47 @@ def test_an_unchanged_reimport_costs_batched_reads_not_a_request_per_row(aws, ap
     job, calls = reimport_calls(aws, api, dynamodb_calls, rows_csv(1000))
 
     assert job["counts"]["unchanged"] == 1000, job
-    # Per 100 rows: one BatchGetItem for the codes' holders, one for the customers, one for their
-    # addresses. Besides: the job's own requests (create it, start it, its checkpoint, finish it).
+    # Per 100 rows: one BatchGetItem for the codes' holders, one for the customers; their stamps vouch
+    # for the rows, so no address is read. Besides: the job's own requests (create, start, checkpoint, finish).
     assert calls["Query"] == 0 and calls["TransactWriteItems"] <= 2, calls
-    assert calls["BatchGetItem"] <= 3 * 1000 / 100 + 3, calls
-    assert calls.total() <= 0.03 * 1000 + 12, calls
+    assert calls["BatchGetItem"] <= 2 * 1000 / 100 + 2, calls
+    assert calls.total() <= 0.02 * 1000 + 12, calls
+
+
+def test_rows_the_stamp_cannot_vouch_for_read_the_address_book(aws, api, dynamodb_calls):
+    imported(aws, api, rows_csv(1000))
+    first = api.list(limit=1).body["data"][0]
+    assert api.patch(first["id"], {"branch": "Touched"}, "*").status == 200  # a new version: its stamp is stale
+
+    job, calls = reimport_calls(aws, api, dynamodb_calls, rows_csv(1000))
+
+    assert job["counts"]["unchanged"] == 1000, job  # the row doesn't set branch: still nothing to write
+    assert calls["BatchGetItem"] == 2 * 1000 / 100 + 1, calls  # one more batch: that customer's address book
+
+
+def test_a_change_made_through_the_api_after_an_import_is_seen_by_the_next_import(aws, api):
+    imported(aws, api, ADDRESSED.encode())
+    bravo = by_code(api)["B2"]
+    moved = api.patch_address(bravo["id"], bravo["default_billing_address_id"], {"line1": "PO Box 8"})
+    assert moved.status == 200, moved.body
+
+    job = imported(aws, api, ADDRESSED.encode())
+
+    assert job["counts"]["updated"] == 1 and job["counts"]["unchanged"] == 2, job
+    assert by_code(api)["B2"]["default_billing_address"]["line1"] == "PO Box 7"
+
+
+def test_the_stamp_is_never_shown_and_rows_with_a_password_are_never_stamped(aws, api, stored):
+    with_password = "code,name,password\r\nP1,Pass Holder,correct horse battery staple\r\nP2,No Password,\r\n"
+    job = imported(aws, api, with_password.encode(), mode="preview")
+    assert all("import_stamp" not in row.get("customer", {}) for row in job["preview_rows"]), job
+    imported(aws, api, with_password.encode())
+
+    customers = by_code(api)
+    items = {item["code"]: item for item in stored(f"T#{api.tenant}#C#") if item.get("entity") == "customer"}
+    assert "import_stamp" not in items["P1"] and "import_stamp" in items["P2"]
+    assert all("import_stamp" not in customer for customer in customers.values())
+    assert all("import_stamp" not in listed for listed in api.walk())
 
 
 def test_rows_changing_one_field_cost_a_tenth_of_a_request_each_at_most(aws, api, dynamodb_calls):
@@ -128,7 +164,7 @@ def test_a_customer_changed_after_the_import_read_it_is_not_overwritten(aws, api
 
     imported(aws, api, ADDRESSED.encode())
     acme = by_code(api)["A1"]
-    real_load = import_rows.customer_store.load_stored_many
+    real_load = import_rows.customer_store.load_many
 
     def load_then_someone_patches(tenant, customer_ids):
         found = real_load(tenant, customer_ids)
@@ -136,7 +172,7 @@ def test_a_customer_changed_after_the_import_read_it_is_not_overwritten(aws, api
         assert reply.status == 200, reply.body
         return found
 
-    monkeypatch.setattr(import_rows.customer_store, "load_stored_many", load_then_someone_patches)
+    monkeypatch.setattr(import_rows.customer_store, "load_many", load_then_someone_patches)
     job = imported(aws, api, ADDRESSED.replace("Acme Freight", "Acme Renamed").encode())
 
     assert job["counts"]["failed"] == 1 and job["counts"]["unchanged"] == 2, job

@@ -11,7 +11,9 @@ next read sees it; the writes' conditions (a customer's version, a guard's
 absence) catch whatever else changed meanwhile.
 
 A row whose merge changes nothing is `unchanged`: no write, the customer's
-version and ETag stay. A preview plans exactly as a commit does, but writes
+version and ETag stay. A customer an import wrote carries the row's stamp
+(domain/imports/stamps): a row its stamp vouches for is `unchanged` without its
+address book being read. A preview plans exactly as a commit does, but writes
 the would-be state of its rows with its job (store/imports/previews), so its
 later rows meet what its earlier rows would have done.
 """
@@ -19,13 +21,14 @@ later rows meet what its earlier rows would have done.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from clientele.domain.csvio.records import Record
 from clientele.domain.customers.merge import plan_merge
 from clientele.domain.customers.normalize import code_key, name_key, postal_key
 from clientele.domain.customers.service import NewCustomer, plan_creation
+from clientele.domain.imports import stamps
 from clientele.domain.imports.chunks import (
     Chunk,
     ChunkPlan,
@@ -91,7 +94,7 @@ def row_keys(context: ImportContext, record: Record) -> list[str]:
 
 
 def _shown(customer: dict[str, Any]) -> dict[str, Any]:
-    hidden = {"password_hash", "unique_values", "address_ids", "tenant_id", "version", "entity"}
+    hidden = {"password_hash", "unique_values", "address_ids", "tenant_id", "version", "entity", stamps.ATTRIBUTE}
     return {key: value for key, value in customer.items() if key not in hidden and value is not None}
 
 
@@ -162,7 +165,8 @@ class CustomerRows:
         self._read: set[int] = set()  # rows whose reads are in the caches
         self._readers: dict[ItemKey, set[int]] = {}  # item -> rows whose planning read it
         self._holders: dict[ItemKey, str | None] = {}  # guard item -> the customer holding the value
-        self._customers: dict[str, customer_store.StoredCustomer | None] = {}
+        self._items: dict[str, dict[str, Any] | None] = {}  # customer items read, with or without their books
+        self._customers: dict[str, customer_store.StoredCustomer | None] = {}  # ... and with them
         self._customer_ids: dict[ItemKey, str] = {}  # customer item -> id, to forget written customers
         self._merges: dict[int, _Merge] = {}
 
@@ -179,17 +183,39 @@ class CustomerRows:
             found = customer_store.guard_holders(self.tenant, guards)
         self._holders.update({key: found.get(guard) for key, guard in missing})
 
-    def _ensure_customers(self, customer_ids: Iterable[str]) -> None:
-        missing = list(dict.fromkeys(customer_id for customer_id in customer_ids if customer_id not in self._customers))
-        if not missing:
-            return
-        if self.context.preview:
-            found = previews.customers(self.tenant, self.context.job_id, missing)
-        else:
-            found = customer_store.load_stored_many(self.tenant, missing)
-        for customer_id in missing:
-            self._customers[customer_id] = found.get(customer_id)
-            self._customer_ids[self._customer_key(customer_id)] = customer_id
+    def _ensure_customers(self, merging: Sequence[tuple[_PreparedRow, str]]) -> None:
+        """The customers these rows merge into, with the address books of those whose stamp doesn't vouch
+        for the row (a commit's unchanged re-import reads no address item)."""
+        missing = list(dict.fromkeys(holder for _, holder in merging if holder not in self._items))
+        if missing and self.context.preview:
+            for customer_id, stored in previews.customers(self.tenant, self.context.job_id, missing).items():
+                self._customers[customer_id] = stored
+            for customer_id in missing:
+                self._remember(customer_id, self._customers.setdefault(customer_id, None))
+        elif missing:
+            found = customer_store.load_many(self.tenant, missing)
+            for customer_id in missing:
+                self._items[customer_id] = found.get(customer_id)
+                self._customer_ids[self._customer_key(customer_id)] = customer_id
+        unvouched = [
+            item
+            for row, holder in merging
+            if holder not in self._customers
+            and (item := self._items.get(holder)) is not None
+            and not self._vouched(row, item)
+        ]
+        if unvouched:
+            books = customer_store.with_address_books(self.tenant, list({i["id"]: i for i in unvouched}.values()))
+            for item in unvouched:
+                self._remember(item["id"], books.get(item["id"]))
+
+    def _remember(self, customer_id: str, stored: customer_store.StoredCustomer | None) -> None:
+        self._customers[customer_id] = stored
+        self._items[customer_id] = stored.customer if stored is not None else None
+        self._customer_ids[self._customer_key(customer_id)] = customer_id
+
+    def _vouched(self, row: _PreparedRow, customer: dict[str, Any]) -> bool:
+        return not self.context.preview and stamps.vouches(customer, self.context.principal, row.body)
 
     def _customer_key(self, customer_id: str) -> ItemKey:
         return _pair(store_keys.customer_key(self.tenant, customer_id))
@@ -220,7 +246,7 @@ class CustomerRows:
         merging: dict[int, str] = {}
         if self.context.on_conflict == "update":
             merging = {row.record.row: holder for row in live if (holder := self._holder(row)) is not None}
-            self._ensure_customers(merging.values())
+            self._ensure_customers([(row, merging[row.record.row]) for row in live if row.record.row in merging])
             taking = (keyed for row in live if row.record.row in merging for keyed in self._taking(row))
             self._ensure_holders(taking)
         for row in rows:
@@ -244,23 +270,40 @@ class CustomerRows:
 
     def _merge(self, row: _PreparedRow, holder: str) -> _Merge | None:
         """The row merged into the customer it matches (None: no such customer, or not this import's to update)."""
-        stored = self._customers.get(holder)
-        if stored is None or not self.context.principal.can_see(stored.customer.get("organization_id")):
+        customer = self._items.get(holder)
+        if customer is None or not self.context.principal.can_see(customer.get("organization_id")):
             return None
-        version = int(stored.customer["version"])
+        version = int(customer["version"])
         cached = self._merges.get(row.record.row)
         if cached is not None and (cached.customer_id, cached.version) == (holder, version):
             return cached
+        if self._vouched(row, customer):
+            merge = _Merge(holder, version)
+        else:
+            merge = self._planned_merge(row, self._book(holder))
+        self._merges[row.record.row] = merge
+        return merge
+
+    def _book(self, customer_id: str) -> customer_store.StoredCustomer:
+        """The customer with its address book (read now if only its item was: a row it didn't vouch for)."""
+        stored = self._customers.get(customer_id)
+        item = self._items[customer_id]
+        if stored is None and item is not None:
+            stored = customer_store.with_address_books(self.tenant, [item]).get(customer_id)
+            self._remember(customer_id, stored)
+        if stored is None:
+            raise AssertionError("a customer read a moment ago is in the cache")
+        return stored
+
+    def _planned_merge(self, row: _PreparedRow, stored: customer_store.StoredCustomer) -> _Merge:
+        holder, version = stored.customer["id"], int(stored.customer["version"])
         try:
             planned = plan_merge(self.context.principal, stored, row.body)
         except ValidationFailed as failed:
-            merge = _Merge(holder, version, errors=row_errors(row.record, failed, self.context.column_map))
-        else:
-            change = planned[0] if planned else None
-            taken = [g for g in change.guards_after if g not in change.guards_before] if change else []
-            merge = _Merge(holder, version, planned, taking=[(g, _pair(g.key(self.tenant))) for g in taken])
-        self._merges[row.record.row] = merge
-        return merge
+            return _Merge(holder, version, errors=row_errors(row.record, failed, self.context.column_map))
+        change = planned[0] if planned else None
+        taken = [g for g in change.guards_after if g not in change.guards_before] if change else []
+        return _Merge(holder, version, planned, taking=[(g, _pair(g.key(self.tenant))) for g in taken])
 
     def _taking(self, row: _PreparedRow) -> list[Keyed]:
         """The unique values the row's merge takes (read ahead: their holders are needed to plan it)."""
@@ -326,6 +369,9 @@ class CustomerRows:
         created = chunk.plan.counts["created"]
         if created >= len(numbers):
             return False  # out of reserved numbers: the next chunk reserves more
+        stamp = stamps.stamp(self.context.principal, row.body, new.customer["version"])
+        if stamp is not None:
+            new = replace(new, customer={**new.customer, stamps.ATTRIBUTE: stamp})
         unit = new.unit(self.tenant, numbers[created])
         return chunk.add(row.record, "created", unit, unit.item_keys() | match_keys, None)
 
@@ -335,15 +381,15 @@ class CustomerRows:
         if self.context.on_conflict == "error":
             message = f"matches existing customer {holder} (on_conflict=error)"
             return self._error(chunk, row, "", "conflict", message)
-        stored = self._customers.get(holder)
         merge = self._merge(row, holder)
-        if stored is None or merge is None:
+        customer = self._items.get(holder)
+        if customer is None or merge is None:
             message = f"matches customer {holder}, which this import can't update"
             return self._error(chunk, row, "", "conflict", message)
         if merge.errors:
             return chunk.add_errors(merge.errors)
         if merge.planned is None:
-            return chunk.add(row.record, "unchanged", None, match_keys, _shown(stored.customer))
+            return chunk.add(row.record, "unchanged", None, match_keys, _shown(customer))
         change, saved = merge.planned
         held = next((keyed for keyed in merge.taking if self._holders.get(keyed[1]) not in {None, holder}), None)
         if held is not None:
@@ -351,12 +397,15 @@ class CustomerRows:
         unit: Transaction
         if self.context.preview:
             released = [guard for guard in change.guards_before if guard not in change.guards_after]
-            after = customer_store.StoredCustomer(saved, _book_after(stored, change))
+            after = customer_store.StoredCustomer(saved, _book_after(self._book(holder), change))
             taken = [guard for guard, _ in merge.taking]
             unit = previews.customer_unit(self.tenant, self.context.job_id, after, taken, released)
             keyed = [*merge.taking, *((guard, _pair(guard.key(self.tenant))) for guard in released)]
             touched = self._would_be_keys(holder, keyed)
         else:
+            stamp = stamps.stamp(self.context.principal, row.body, change.expected_version + 1)
+            if stamp is not None:
+                change = replace(change, set_attributes={**change.set_attributes, stamps.ATTRIBUTE: stamp})
             unit = customer_store.change_unit(self.tenant, change)
             touched = unit.item_keys()
         return chunk.add(row.record, "updated", unit, touched | match_keys, _shown(saved))
@@ -388,6 +437,7 @@ class CustomerRows:
         customer_id = self._customer_ids.pop(key, None)
         if customer_id is not None:
             self._customers.pop(customer_id, None)
+            self._items.pop(customer_id, None)
         self._read -= self._readers.pop(key, set())
 
     def committed(self, touched: set[ItemKey]) -> None:
@@ -404,7 +454,7 @@ class CustomerRows:
             self._unregister(row)
         for key in list(self._holders)[: max(0, len(self._holders) - _HOLDERS_KEPT)]:
             self._forget(key)
-        for customer_id in list(self._customers)[: max(0, len(self._customers) - _CUSTOMERS_KEPT)]:
+        for customer_id in list(self._items)[: max(0, len(self._items) - _CUSTOMERS_KEPT)]:
             self._forget(self._customer_key(customer_id))
 
 
