@@ -780,7 +780,8 @@ def test_customers_without_mappings_cost_the_change_stream_no_read(api, aws, dyn
     dynamodb_calls.clear()
 
     assert run_change_stream(aws) >= 1
-    assert dynamodb_calls == []
+    # The search index writes its items (one transaction per record); the purge reads nothing.
+    assert set(dynamodb_calls) == {"TransactWriteItems"}
 
 
 def _ids(api, customer_id):

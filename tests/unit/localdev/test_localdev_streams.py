@@ -199,4 +199,4 @@ def test_the_template_declares_the_change_stream_mapping():
     assert source.table_id == "Table" and source.starting_position == "TRIM_HORIZON"
     assert source.report_batch_item_failures and source.bisect_on_error
     assert source.on_failure_queue_id == "ChangeStreamFailureQueue"
-    assert source.filter_patterns == (CUSTOMER_REMOVALS,)
+    assert source.filter_patterns == ({"dynamodb": {"Keys": {"sk": {"S": ["CUSTOMER"]}}}},)

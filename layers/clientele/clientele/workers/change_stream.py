@@ -25,7 +25,7 @@ def _follow(record: DynamoDBRecord) -> None:
     if change is None or record.event_name is None:
         return
     item_key = {name: str(value) for name, value in (change.keys or {}).items()}
-    effects.apply(record.event_name.name, item_key, change.old_image)
+    effects.apply(record.event_name.name, item_key, change.old_image, change.new_image)
 
 
 def _process(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:

@@ -4,6 +4,8 @@ Every effect is idempotent: a stream record is delivered at least once (retries,
 a batch re-sent from its first failed record), so applying a record twice must change nothing more.
 
 Effects today:
+- the search index (domain.search.index): a customer version's word and identifier items, written
+  once per version (conditioned on the version last indexed), stale ones deleted.
 - a hard-deleted customer's SKU mappings are purged. They can't go in the delete's own transaction
   (a customer may have thousands), and doing it in the request after the commit could be cut short
   by a crash; the stream delivers the removal until it is processed, and no mapping can be written
@@ -15,15 +17,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from clientele.domain.search import index as search_index
 from clientele.domain.sku_mappings import service as sku_mappings
 from clientele.store.kernel import keys
 
 
-def apply(event_name: str, item_key: Mapping[str, str], old_image: Mapping[str, Any] | None) -> None:
-    """Follow one stream record: `event_name` INSERT/MODIFY/REMOVE, the item's key, its image before."""
+def apply(
+    event_name: str,
+    item_key: Mapping[str, str],
+    old_image: Mapping[str, Any] | None,
+    new_image: Mapping[str, Any] | None = None,
+) -> None:
+    """Follow one stream record: `event_name` INSERT/MODIFY/REMOVE, the item's key, its images."""
     customer = keys.customer_of(item_key)
     if customer is None:
-        return  # not a customer item: nothing follows it yet
+        return  # not a customer item: nothing follows it
     tenant, customer_id = customer
-    if event_name == "REMOVE" and old_image is not None:
+    search_index.follow(tenant, customer_id, old_image, new_image if event_name != "REMOVE" else None)
+    if event_name == "REMOVE" and old_image:
         sku_mappings.purge_deleted_customer(tenant, customer_id, old_image)
