@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.harness import Api, Reply, admin
+from tests.harness import Api, Reply, admin, run_change_stream
 
 WRITE_RESPONSE_KEYS = [
     "Id",
@@ -379,7 +379,8 @@ def test_writes_switched_off_answer_503_endpoint_disabled_while_reads_work(alvys
 
 
 @pytest.fixture
-def catalogue(alvys) -> dict[str, dict[str, Any]]:
+def catalogue(alvys, aws) -> dict[str, dict[str, Any]]:
+    """Five customers; the change stream is run afterwards, since `Name` is served by the search index."""
     names = ["delta freight", "Alpha Logistics", "Charlie Haulage", "bravo logistics", "Echo Logistics"]
     made = {}
     for index, name in enumerate(names):
@@ -392,6 +393,7 @@ def catalogue(alvys) -> dict[str, dict[str, Any]]:
                 BillingAddress={"Street": "1 Main", "Zip": f"1000{index}"},
             )
         )
+    run_change_stream(aws)
     return made
 
 
@@ -483,7 +485,18 @@ def test_search_sees_only_the_callers_tenant(alvys, aws, catalogue):
 def test_search_page_costs_three_dynamodb_calls(alvys, catalogue, dynamodb_calls):
     alvys.search({"Name": "logistics", "PageSize": 2})
 
+    # The search index's word items, their customers, the page's billing addresses.
+    assert dynamodb_calls == ["Query", "BatchGetItem", "BatchGetItem"]
+    dynamodb_calls.clear()
+    alvys.search({"Status": "Active", "PageSize": 2})
+
+    # Without Name: the count and the page on the name index, the billing addresses.
     assert sorted(dynamodb_calls) == ["BatchGetItem", "Query", "Query"]
+
+
+def test_search_name_is_served_by_the_search_index_words(alvys, catalogue):
+    assert [item["Name"] for item in alvys.search({"Name": "log alp"}).body["Items"]] == ["Alpha Logistics"]
+    assert [item["Name"] for item in alvys.search({"Name": "ogist"}).body["Items"]] == []
 
 
 # ---------------------------------------------------------------- the same customer through every API

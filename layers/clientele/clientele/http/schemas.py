@@ -186,6 +186,9 @@ class CustomerPage(BaseModel):
     data: list[CustomerListItem]
     has_more: bool
     next_cursor: str | None = Field(description="Null exactly when has_more is false")
+    sort: str | None = Field(
+        None, description='"relevance" with q (identifier matches, then name words; `sort` is ignored)'
+    )
     total: int | None = Field(None, description="The number of matches, with include_total=true")
     total_exact: bool | None = Field(
         None,

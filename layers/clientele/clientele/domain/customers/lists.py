@@ -6,10 +6,15 @@ callers and organization filters), with archived customers in partitions of
 their own. created/updated bounds become a key range when they bound the sort
 key; every other filter is a filter expression, read within the page's Query
 budget (store.listing.MAX_CALLS_PER_PAGE).
+
+With `q` the page comes from the search index instead (domain.search.query, API.md §14): in
+relevance order (identifier matches, then name-word matches by word, name and id), the other
+filters checked on each candidate customer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Annotated, Any, Literal
@@ -22,6 +27,8 @@ from clientele.domain.customers.normalize import code_key, name_key, postal_key
 from clientele.domain.kernel import clock, cursors
 from clientele.domain.kernel.errors import FieldError, MalformedRequest, ValidationFailed
 from clientele.domain.kernel.principal import Principal
+from clientele.domain.search import query as search
+from clientele.domain.search import terms as search_terms
 from clientele.secrets import cursor_signing_key
 from clientele.store.customers.items import code_sort_prefix
 from clientele.store.kernel import keys
@@ -42,7 +49,20 @@ class CustomerFilter(BaseModel):
     organization_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     branch: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     archived: Literal["false", "true", "any"] = "false"
-    q: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    q: (
+        Annotated[
+            str,
+            Field(
+                min_length=1,
+                max_length=200,
+                description="Search: name-word prefixes (each word of q starts a different word of the name, "
+                "company, first or last name; case, accents and punctuation folded), or an exact code, external "
+                "id, email, phone (digits) or number. Served by the search index, which follows writes within "
+                "seconds; the order is relevance and `sort` is ignored.",
+            ),
+        ]
+        | None
+    ) = None
     postal_code: Annotated[str, Field(min_length=1, max_length=20)] | None = None
     created_after: AwareDatetime | None = None
     created_before: AwareDatetime | None = None
@@ -222,6 +242,70 @@ def _range(low: str | None, high: str | None, after_sort_value: str | None = Non
     return None
 
 
+def search_scope(principal: Principal, query: CustomerFilter) -> search.Scope:
+    organization = principal.organization_id if principal.organization_scoped else query.organization_id
+    shelves = {"false": (False,), "true": (True,), "any": (False, True)}[query.archived]
+    return search.Scope(principal.tenant_id, organization, shelves)
+
+
+def accepts(query: CustomerFilter) -> search.Accept:
+    """The filters other than `q` and the scope, as a check of one customer item (for search candidates)."""
+    exact = {name: getattr(query, name) for name in ("status", "type", "branch") if getattr(query, name) is not None}
+    postal = postal_key(query.postal_code) if query.postal_code is not None else None
+    created_after = _timestamp_after(query.created_after) if query.created_after else None
+    created_before = _timestamp_before(query.created_before) if query.created_before else None
+    updated_after = _timestamp_after(query.updated_after) if query.updated_after else None
+
+    def accept(customer: Mapping[str, Any]) -> bool:
+        if any(customer.get(name) != value for name, value in exact.items()):
+            return False
+        if postal is not None and postal not in (customer.get("postal_keys") or ()):
+            return False
+        created, updated = str(customer.get("created_at") or ""), str(customer.get("updated_at") or "")
+        if created_after is not None and not created > created_after:
+            return False
+        if created_before is not None and not created < created_before:
+            return False
+        return updated_after is None or updated > updated_after
+
+    return accept
+
+
+def _search_binding(principal: Principal, query: CustomerFilter) -> dict[str, Any]:
+    return {
+        "tenant": principal.tenant_id,
+        "scope": principal.organization_id or "*",
+        "sort": "relevance",
+        "filters": query.model_dump(mode="json", include=set(CustomerFilter.model_fields), exclude_none=True),
+    }
+
+
+def _search_customers(
+    principal: Principal, query: CustomerListQuery, columns: tuple[str, ...], deadline: clock.Deadline
+) -> dict[str, Any]:
+    assert query.q is not None
+    scope, accept, q = search_scope(principal, query), accepts(query), search_terms.parse(query.q)
+    binding, key = _search_binding(principal, query), cursor_signing_key()
+    position = None
+    if query.cursor is not None:
+        position = cursors.redeem(query.cursor, binding, key)
+        if not isinstance(position, dict):
+            raise MalformedRequest("the cursor is not one this API issued")
+    page = search.page(scope, q, position, query.limit, accept, stop_at=deadline.at)
+    currency = get_settings().default_currency
+    data = [{name: view[name] for name in columns} for view in (customer_view(i, [], currency) for i in page.items)]
+    result: dict[str, Any] = {
+        "data": data,
+        "has_more": page.has_more,
+        "next_cursor": cursors.issue(page.position, binding, key) if page.has_more else None,
+        "sort": "relevance",
+    }
+    if query.include_total:
+        counted = search.count(scope, q, accept, stop_at=deadline.at)
+        result["total"], result["total_exact"] = counted.total, counted.exact
+    return result
+
+
 def list_customers(
     principal: Principal, query: CustomerListQuery, deadline: clock.Deadline | None = None
 ) -> dict[str, Any]:
@@ -232,6 +316,8 @@ def list_customers(
     """
     deadline = deadline or clock.Deadline.none()
     columns = _columns(query)
+    if query.q is not None:
+        return _search_customers(principal, query, columns, deadline)
     index_query, binding = plan(principal, query, query.sort)
     key = cursor_signing_key()
     positions = [None] * len(index_query.partitions)

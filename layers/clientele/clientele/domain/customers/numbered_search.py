@@ -1,25 +1,33 @@
 """Page-numbered customer search, ordered by name (the search of vendor 002, COMPAT.md).
 
-Served by the name list index like GET /v1/customers?sort=name (a Query, never
+Without `Name`, served by the name list index like GET /v1/customers?sort=name (a Query, never
 a Scan), with the criteria as filter expressions. Pages are numbered rather
 than cursored, so page N reads past the N-1 pages before it: the window is
 capped at MAX_WINDOW matches (as search engines cap theirs), and `total`
 costs one more pass over the index (a call per 1 MB read).
+
+With `Name`, served by the search index as `q` is (API.md §14): each word of `Name` must start a
+different word of the customer's names, in search order (the matched word, then name), and the
+other criteria are checked on each candidate. The count and the page come from one walk over the
+matches (within the search's count budget).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from clientele.domain.customers.lists import CustomerFilter, plan
-from clientele.domain.customers.normalize import code_key, name_key
+from clientele.domain.customers.normalize import code_key
 from clientele.domain.customers.service import CustomerView, view_of
 from clientele.domain.kernel.errors import FieldError, ValidationFailed
 from clientele.domain.kernel.principal import Principal
 from clientele.domain.kernel.validation import validate
+from clientele.domain.search import query as search_index
+from clientele.domain.search import terms as search_terms
 from clientele.store.customers import items as customer_store
 from clientele.store.customers.items import code_sort_prefix
 from clientele.store.kernel import listing
@@ -34,7 +42,7 @@ class CustomerSearch(BaseModel):
 
     model_config = ConfigDict(extra="ignore", strict=True)
 
-    name: Annotated[StrictStr, Field(max_length=200)] | None = None  # contained, case-insensitive
+    name: Annotated[StrictStr, Field(max_length=200)] | None = None  # word prefixes, from the search index
     code: Annotated[StrictStr, Field(max_length=32)] | None = None  # exact, as uniqueness compares codes
     external_id: Annotated[StrictStr, Field(max_length=100)] | None = None  # exact
     status: Literal["active", "inactive"] | None = None
@@ -54,9 +62,6 @@ def _criteria_filter(criteria: CustomerSearch) -> listing.Condition | None:
     clauses: list[str] = []
     names: dict[str, str] = {}
     values: dict[str, object] = {}
-    if criteria.name is not None and name_key(criteria.name):
-        clauses.append("contains(#s_name, :s_name)")
-        names["#s_name"], values[":s_name"] = "sort_name", name_key(criteria.name)
     if criteria.code is not None:
         clauses.append("begins_with(#s_code, :s_code)")
         names["#s_code"], values[":s_code"] = "sort_code", code_sort_prefix(code_key(criteria.code))
@@ -113,6 +118,32 @@ def _with_billing_addresses(tenant: str, customers: list[dict[str, Any]]) -> lis
     return views
 
 
+def _accepts(criteria: CustomerSearch) -> search_index.Accept:
+    code = code_key(criteria.code) if criteria.code is not None else None
+
+    def accept(customer: Mapping[str, Any]) -> bool:
+        if criteria.status is not None and customer.get("status") != criteria.status:
+            return False
+        if code is not None and code_key(str(customer.get("code") or "")) != code:
+            return False
+        return criteria.external_id is None or customer.get("external_id") == criteria.external_id
+
+    return accept
+
+
+def _search_by_name(principal: Principal, criteria: CustomerSearch, words: tuple[str, ...]) -> SearchPage:
+    organization = principal.organization_id if principal.organization_scoped else None
+    scope = search_index.Scope(principal.tenant_id, organization, (False,))
+    offset = (criteria.page - 1) * criteria.page_size
+    counted = search_index.count(
+        scope, search_terms.Query(words, ()), _accepts(criteria), keep=offset + criteria.page_size
+    )
+    items = counted.first[offset:]
+    return SearchPage(
+        criteria.page, criteria.page_size, counted.total, _with_billing_addresses(principal.tenant_id, items)
+    )
+
+
 def search(principal: Principal, body: dict[str, Any]) -> SearchPage:
     """One numbered page of the customers matching the criteria in `body`, by name, with the total count.
 
@@ -123,6 +154,8 @@ def search(principal: Principal, body: dict[str, Any]) -> SearchPage:
     if offset + criteria.page_size > MAX_WINDOW:
         message = f"page * page size may reach at most {MAX_WINDOW} results; narrow the search instead"
         raise ValidationFailed([FieldError("window_too_large", message, pointer="/page")])
+    if criteria.name is not None and (words := tuple(search_terms.words(criteria.name))):
+        return _search_by_name(principal, criteria, words)
     index_query = _index_query(principal, criteria)
     total = listing.count(index_query).total
     items: list[dict[str, Any]] = []
