@@ -15,7 +15,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv sam-venv serve test lint imports typecheck format unit integration e2e validate build check-build deploy bench lock clean openapi
+.PHONY: help venv sam-venv serve test lint imports typecheck format unit integration e2e validate build check-build deploy bench lock clean openapi search-backfill
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ check-build: build ## sam build, then fail if any native extension is not aarch6
 
 deploy: build ## sam deploy --guided (first time; later: sam deploy)
 	$(SAM) deploy --guided
+
+search-backfill: venv ## Index customers written before search existed: TABLE=<table> [ENDPOINT=<url>] [ARGS=--restart]
+	$(BIN)/python scripts/search_backfill.py --table "$(TABLE)" $(if $(ENDPOINT),--endpoint-url "$(ENDPOINT)") $(ARGS)
 
 bench: venv ## Print performance figures (never fails on time)
 	$(BIN)/python -m bench
