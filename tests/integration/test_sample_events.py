@@ -43,3 +43,17 @@ def test_sample_get_event_answers_404_for_its_placeholder_id(api):
         api.call("customers/get", customer_id=sample_event("customers/get")["pathParameters"]["customer_id"]).status
         == 404
     )
+
+
+def test_sample_change_stream_event_as_written_is_followed(aws, stored):
+    from tests.harness import _Context
+
+    handler = aws.handler("change_stream/process")
+
+    answer = handler(sample_event("change_stream/process"), _Context("change_stream/process"))
+
+    # A creation, a rename and the removal of one customer: in the end only its tombstone marker is left.
+    assert answer == {"batchItemFailures": []}
+    customer_id = "cus_01JD3X5V7R2T8E6Q9M4K1N0B5C"
+    left = [item for item in stored("T#t1#S#") if item.get("cid") == customer_id or item["pk"].endswith(customer_id)]
+    assert [(item["pk"], item["sk"]) for item in left] == [(f"T#t1#S#M#{customer_id}", "MARKER")]
