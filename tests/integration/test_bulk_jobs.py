@@ -199,3 +199,21 @@ def test_a_message_naming_no_job_is_dropped(api, aws):
 
     assert run_job_worker(aws) == 2
     assert _queued_messages(aws) == 0
+
+
+def test_a_q_filter_acts_on_what_the_lists_search_shows(api, aws):
+    from tests.harness import run_change_stream
+
+    names = ["Acme One", "Zed Acme Co", "Acmeless Trading", "Bravo", "Müller Acmé"]
+    made = {name: api.created({"name": name}) for name in names}
+    coded = api.created({"name": "Zulu", "code": "ACME"})
+    run_change_stream(aws)
+    listed = {item["id"] for item in api.walk(q="acme", limit=2)}
+
+    job = _job(api, api.bulk("archive", {"filter": {"q": "acme"}}))
+    assert run_job_worker(aws) == 1
+
+    done = api.job(job["id"]).body
+    archived = {item["id"] for item in api.list(archived="true").body["data"]}
+    assert archived == listed == {made[name]["id"] for name in names if name != "Bravo"} | {coded["id"]}
+    assert done["counts"] == {"matched": 5, "succeeded": 5, "failed": 0}

@@ -23,14 +23,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictStr
 
 from clientele.config import get_settings
 from clientele.domain.customers.fields import customer_view
-from clientele.domain.customers.normalize import code_key, name_key, postal_key
+from clientele.domain.customers.normalize import postal_key
 from clientele.domain.kernel import clock, cursors
 from clientele.domain.kernel.errors import FieldError, MalformedRequest, ValidationFailed
 from clientele.domain.kernel.principal import Principal
 from clientele.domain.search import query as search
 from clientele.domain.search import terms as search_terms
 from clientele.secrets import cursor_signing_key
-from clientele.store.customers.items import code_sort_prefix
 from clientele.store.kernel import keys
 from clientele.store.kernel import listing as store
 
@@ -142,20 +141,6 @@ class _Filters:
         return store.Condition(" AND ".join(f"({clause})" for clause in self.clauses), self.names, self.values)
 
 
-def _q_clause(q: str) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """q: a name prefix (normalized as for uniqueness), or an exact code, or an exact email."""
-    text = q.strip()
-    alternatives = ["begins_with(#q_code, :q_code)", "contains(#q_emails, :q_email)"]
-    names = {"#q_code": "sort_code", "#q_emails": "email_keys"}
-    values: dict[str, Any] = {":q_code": code_sort_prefix(code_key(text)), ":q_email": text.casefold()}
-    prefix = name_key(text)
-    if prefix:
-        alternatives.insert(0, "begins_with(#q_name, :q_name)")
-        names["#q_name"] = "sort_name"
-        values[":q_name"] = prefix
-    return " OR ".join(alternatives), names, values
-
-
 def plan(
     principal: Principal, query: CustomerFilter, sort: str, after_sort_value: str | None = None
 ) -> tuple[store.IndexQuery, dict[str, Any]]:
@@ -182,8 +167,8 @@ def plan(
         value = getattr(query, name)
         if value is not None:
             filters.add(f"#{name} = :{name}", {f"#{name}": name}, {f":{name}": value})
-    if query.q is not None:
-        filters.add(*_q_clause(query.q))
+    # `q` is no filter expression: GET answers it from the search index (search.page), and a bulk job
+    # walking this plan checks it on each customer (search_terms.matcher).
     if query.postal_code is not None:
         filters.add(
             "contains(#postal_keys, :postal)",

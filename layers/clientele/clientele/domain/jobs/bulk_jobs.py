@@ -7,7 +7,9 @@ last processed customer's sort key), conditioned on the job's version: a
 retried, duplicated or concurrent delivery can never process a customer twice,
 and a crash resumes right after the last committed chunk. Customers moved by
 the job itself (archived into another partition, say) are never met again,
-because every chunk reads strictly above the mark.
+because every chunk reads strictly above the mark. A `q` in the filter is checked
+on each customer read (the rules of the search index, decided on the customer
+item itself), so a job acts on exactly what the list's search would show.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from clientele.domain.kernel import clock, ids
 from clientele.domain.kernel.errors import NotFound
 from clientele.domain.kernel.principal import Principal, job_principal
 from clientele.domain.kernel.validation import validate
+from clientele.domain.search.terms import matcher
 from clientele.observability import count, logger
 from clientele.store.customers import items as customer_store
 from clientele.store.jobs import items as store
@@ -40,6 +43,8 @@ _CHUNK_READ = {"bulk_delete": 24, "bulk_archive": 90, "bulk_unarchive": 90}
 _JOB_ACTIONS = 1  # the job's own update in every chunk
 _REDO_ATTEMPTS = 3
 _UNBOUNDED_CALLS = 1_000_000
+# Customers read per chunk when the filter has `q`: most may not match, and those cost no action.
+_SEARCH_READ = 500
 
 
 class BulkFilter(CustomerFilter):
@@ -130,6 +135,9 @@ def _plan_chunk(principal: Principal, job: dict[str, Any], customers: list[dict[
     chunk = _Chunk(units={}, done=[], failed=[], mark=job.get("mark"))
     room = MAX_ACTIONS - _JOB_ACTIONS  # every unit's actions, and one error item per failed customer
     for customer in customers:
+        if customer.get("_skip"):
+            chunk.mark = customer["_sort"]  # not matched by `q`: passed over
+            continue
         if job["type"] == "bulk_delete" and (reason := links_detail(customer)):
             if room < 1:
                 break
@@ -151,16 +159,30 @@ def _plan_chunk(principal: Principal, job: dict[str, Any], customers: list[dict[
 def _read_next(principal: Principal, job: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
     query = BulkFilter.model_validate(job["filter"])
     index_query, _ = plan(principal, query, "created_at", after_sort_value=job.get("mark"))
-    page = listing.read_page(index_query, [None] * len(index_query.partitions), _CHUNK_READ[job["type"]])
+    wanted = _CHUNK_READ[job["type"]] if query.q is None else _SEARCH_READ
+    page = listing.read_page(index_query, [None] * len(index_query.partitions), wanted)
+    matches = matcher(query.q) if query.q is not None else None
     for item in page.items:
         item["_sort"] = listing.sort_value_of(index_query, item)
+        if matches is not None and not matches(item):
+            item["_skip"] = True
     return page.items, page.has_more
 
 
 def _matched(principal: Principal, job: dict[str, Any]) -> int:
-    index_query, _ = plan(principal, BulkFilter.model_validate(job["filter"]), "created_at")
+    query = BulkFilter.model_validate(job["filter"])
+    index_query, _ = plan(principal, query, "created_at")
     # A worker, not a request: count every match (a call per 1 MB of the index).
-    return listing.count(index_query, max_calls=_UNBOUNDED_CALLS).total
+    if query.q is None:
+        return listing.count(index_query, max_calls=_UNBOUNDED_CALLS).total
+    matches, total = matcher(query.q), 0
+    positions: list[Any] = [None] * len(index_query.partitions)
+    while True:
+        page = listing.read_page(index_query, positions, 1000, max_calls=_UNBOUNDED_CALLS)
+        total += sum(1 for item in page.items if matches(item))
+        if not page.has_more:
+            return total
+        positions = page.positions
 
 
 def run(tenant: str, job_id: str, time_left_ms: Callable[[], int], reserve_ms: int = 15_000) -> bool:

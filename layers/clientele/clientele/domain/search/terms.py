@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,3 +146,13 @@ class Query:
 
 def parse(q: str) -> Query:
     return Query(words=tuple(words(q)), identifiers=query_identifiers(q))
+
+
+def matcher(q: str) -> Callable[[Mapping[str, Any]], bool]:
+    """Whether a customer item matches `q` (words or an identifier), decided on the item alone."""
+    query = parse(q)
+
+    def matches(customer: Mapping[str, Any]) -> bool:
+        return query.matches_words(customer_words(customer)) or identifier_matches(query.identifiers, customer)
+
+    return matches
