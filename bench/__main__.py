@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from bench import dynamodb_calls, import_times, imports, lists_and_matching, moto_transactions
+from bench import dynamodb_calls, import_times, imports, lists_and_matching, moto_transactions, search
 
 
 def main() -> None:
@@ -17,6 +17,8 @@ def main() -> None:
     moto_transactions.main()
     print()
     lists_and_matching.main()
+    print()
+    search.main()
     print()
     imports.main()
 
