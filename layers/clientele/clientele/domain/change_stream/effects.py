@@ -19,6 +19,7 @@ from typing import Any
 
 from clientele.domain.search import index as search_index
 from clientele.domain.sku_mappings import service as sku_mappings
+from clientele.observability import count
 from clientele.store.kernel import keys
 
 
@@ -33,6 +34,10 @@ def apply(
     if customer is None:
         return  # not a customer item: nothing follows it
     tenant, customer_id = customer
-    search_index.follow(tenant, customer_id, old_image, new_image if event_name != "REMOVE" else None)
+    applied = search_index.follow(tenant, customer_id, old_image, new_image if event_name != "REMOVE" else None)
+    if applied.writes:
+        count("SearchItemsWritten", applied.writes)
+    if applied.skipped:
+        count("SearchRecordsAlreadyApplied")  # redelivered, or older than what is indexed: nothing written
     if event_name == "REMOVE" and old_image:
         sku_mappings.purge_deleted_customer(tenant, customer_id, old_image)
