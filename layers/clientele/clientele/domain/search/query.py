@@ -107,14 +107,21 @@ class _Walk:
         ]
         self.reader = store.WordReader(partitions, lead, after)
 
-    def word_candidates(self, wanted: int, max_calls: int, stop_at: float | None) -> list[dict[str, Any]]:
-        """The next word items (up to `wanted`) whose words, as indexed, match and list the customer here."""
+    def word_candidates(
+        self, wanted: int, max_calls: int, stop_at: float | None, holding: int = 0
+    ) -> list[dict[str, Any]]:
+        """The next word items (up to `wanted`) whose words, as indexed, match and list the customer here.
+
+        Time (`stop_at`) stops reading only once the page holds something (`holding` matches already,
+        or a candidate found here), so every page makes progress, as list pages do.
+        """
         found: list[dict[str, Any]] = []
         reader = self.reader
         if reader is None:
             return found
         while len(found) < wanted:
-            if self.calls + reader.calls >= max_calls or (stop_at is not None and time.monotonic() >= stop_at):
+            out_of_time = stop_at is not None and time.monotonic() >= stop_at and (holding or found)
+            if self.calls + reader.calls >= max_calls or out_of_time:
                 break
             entry = reader.next(wanted - len(found) + 1)
             if entry is None:
@@ -170,7 +177,8 @@ def page(
     needed = limit + 1
     walk.open_words((position or {}).get("w"))
     # The first word items are read before the candidates' customers, so one BatchGetItem serves both.
-    first_words = walk.word_candidates(max(0, needed - max(0, len(identifier_ids) - offset)), max_calls, stop_at)
+    pending_identifiers = max(0, len(identifier_ids) - offset)
+    first_words = walk.word_candidates(max(0, needed - pending_identifiers), max_calls, stop_at, pending_identifiers)
     customers = walk.load([*identifier_ids, *(str(entry["cid"]) for entry in first_words)])
     identifier_matches = [customers[i] for i in identifier_ids if walk.identifier_match(customers.get(i))]
     walk.excluded = {str(customer["id"]) for customer in identifier_matches}
@@ -184,7 +192,7 @@ def page(
             break
         if walk.total_calls() >= max_calls or (stop_at is not None and time.monotonic() >= stop_at and listed):
             break
-        batch = walk.word_candidates(needed - len(listed), max_calls - 1, stop_at)
+        batch = walk.word_candidates(needed - len(listed), max_calls - 1, stop_at, len(listed))
         if not batch:
             break  # the words ran out, or the budget did
         customers = walk.load([str(entry["cid"]) for entry in batch])
