@@ -86,3 +86,9 @@ def export(result: Export) -> HttpResponse:
         body=result.csv,
         headers={"Content-Disposition": f'attachment; filename="{result.filename}"', "Cache-Control": "no-store"},
     )
+
+
+def created(body: dict[str, Any], location: str | None = None) -> HttpResponse:
+    """201 with the new resource (and where it lives)."""
+    headers = {"Location": location} if location else {}
+    return Response(status_code=201, content_type=JSON, body=body, headers=headers)
