@@ -26,7 +26,7 @@ from typing import Any
 
 from clientele.store.kernel import keys
 from clientele.store.kernel.client import batch_get, call, from_item, table_name, to_attribute, to_item
-from clientele.store.kernel.errors import ConditionNotMet, ItemChanged, UniqueValueTaken
+from clientele.store.kernel.errors import ConditionNotMet, ItemChanged, StoreUnavailable, UniqueValueTaken
 from clientele.store.kernel.transactions import Transaction, TransactionCancelled
 
 ORDER_ENTITY = "sales_order"
@@ -307,14 +307,17 @@ def commit(tenant: str, write: LedgerWrite) -> None:
     try:
         unit.execute()
     except TransactionCancelled as cancelled:
-        if cancelled.failure("customer") is not None:
+        lost = [failure for failure in cancelled.failures if failure.code == "ConditionalCheckFailed"]
+        if not lost:
+            # Only concurrent transactions on the same items, still after the retries: busy, not wrong.
+            raise StoreUnavailable("TransactionConflict") from None
+        tags = {failure.tag for failure in lost}
+        if "customer" in tags:
             raise ConditionNotMet("customer") from None
         guard = cancelled.failure("guard")
-        if guard is not None:
+        if guard is not None and "guard" in tags:
             raise UniqueValueTaken("number", (guard.item or {}).get("order_id")) from None
-        if any(failure.code == "ConditionalCheckFailed" for failure in cancelled.failures):
-            raise ItemChanged(None) from None
-        raise
+        raise ItemChanged(None) from None
 
 
 def _put_pointer(unit: Transaction, tenant: str, customer_id: str, record_id: str) -> None:
