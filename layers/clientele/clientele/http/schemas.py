@@ -445,3 +445,62 @@ class AllocationResult(BaseModel):
 class UnallocationResult(BaseModel):
     credit: SalesCreditOut
     order: SalesOrderOut
+
+
+class FulfillmentLineOut(BaseModel):
+    line_id: str
+    sku: str | None
+    product_id: str | None
+    description: str
+    quantity: int
+    unit_price: str
+    weight_kg: str | None
+
+
+class PackageOut(BaseModel):
+    weight_kg: str | None
+    length_m: str | None
+    width_m: str | None
+    height_m: str | None
+
+
+class StarshipitLinkOut(BaseModel):
+    integration_id: str
+    order_id: int | str
+    order_number: str
+    submitted_at: str
+    updated_at: str | None
+
+
+class FulfillmentOut(BaseModel):
+    id: str
+    order_id: str
+    order_number: str
+    customer_id: str
+    status: Literal["pending", "submitted", "cancelled"]
+    lines: list[FulfillmentLineOut]
+    packages: list[PackageOut]
+    carrier: str | None
+    service_code: str | None
+    reference: str | None
+    ship_to: ShipToOut | None
+    starshipit: StarshipitLinkOut | None = Field(description="The Starshipit order it made (API.md §13), or null")
+    version: int
+    etag: str
+    created_at: str
+    updated_at: str
+
+
+class WarningOut(BaseModel):
+    code: str
+    message: str
+
+
+class CancelledFulfillmentOut(FulfillmentOut):
+    warnings: list[WarningOut] = Field(description="e.g. a submitted fulfillment's Starshipit order is kept")
+
+
+class FulfillmentPage(BaseModel):
+    data: list[FulfillmentOut]
+    has_more: bool
+    next_cursor: str | None = Field(description="Null exactly when has_more is false")

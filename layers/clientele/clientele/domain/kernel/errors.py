@@ -74,6 +74,10 @@ class OrderCancelled(ClienteleError):
     status, slug, title = 409, "order-cancelled", "Order Cancelled"
 
 
+class FulfillmentCancelled(ClienteleError):
+    status, slug, title = 409, "fulfillment-cancelled", "Fulfillment Cancelled"
+
+
 class IdempotencyInProgress(ClienteleError):
     status, slug, title = 409, "idempotency-in-progress", "Idempotency Key In Progress"
 

@@ -43,6 +43,7 @@ def bundle(
     allocations: Sequence[str] = (),
     skus: Sequence[str] = (),
     addresses: Sequence[str] = (),
+    fulfillments: Sequence[tuple[str, str]] = (),
     customer: bool = False,
 ) -> store.Bundle:
     """One BatchGetItem of the customer's partition; the customer item is read too when the caller is
@@ -57,6 +58,7 @@ def bundle(
         allocations=allocations,
         skus=skus,
         addresses=addresses,
+        fulfillments=fulfillments,
     )
     return found
 

@@ -27,6 +27,7 @@ from typing import Any
 from clientele.store.kernel import keys
 from clientele.store.kernel.client import batch_get, call, from_item, table_name, to_attribute, to_item
 from clientele.store.kernel.errors import ConditionNotMet, ItemChanged, StoreUnavailable, UniqueValueTaken
+from clientele.store.kernel.listing import Condition, IndexQuery, read_page
 from clientele.store.kernel.transactions import Transaction, TransactionCancelled
 
 ORDER_ENTITY = "sales_order"
@@ -35,7 +36,8 @@ ALLOCATION_ENTITY = "allocation"
 POINTER_ENTITY = "ledger_pointer"
 ORDERS_COUNTER = "sales_orders_count"
 CREDITS_COUNTER = "sales_credits_count"
-_STORE_ONLY = frozenset({"pk", "sk", "entity", "lookup_key", "lookup_sort"})
+FULFILLMENT_ENTITY = "fulfillment"
+_STORE_ONLY = frozenset({"pk", "sk", "entity", "lookup_key", "lookup_sort", "tenant_list", "org_list", "sort_created"})
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:
@@ -61,6 +63,18 @@ def owner_of(tenant: str, record_id: str) -> str | None:
     return from_item(item)["customer_id"] if item else None
 
 
+def pointer(tenant: str, record_id: str) -> dict[str, Any] | None:
+    """A record's pointer item: `customer_id` (and `order_id` for a fulfillment), or None."""
+    answer = call(
+        "get_item",
+        TableName=table_name(),
+        Key=to_item(keys.record_pointer_key(tenant, record_id)),
+        ConsistentRead=True,
+    )
+    item = answer.get("Item")
+    return from_item(item) if item else None
+
+
 @dataclass
 class Bundle:
     """What one BatchGetItem read of a customer's partition found (absent items are left out)."""
@@ -71,6 +85,7 @@ class Bundle:
     allocations: dict[str, dict[str, Any]] = field(default_factory=dict)
     mappings: dict[str, dict[str, Any]] = field(default_factory=dict)
     addresses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fulfillments: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def read_bundle(
@@ -83,8 +98,11 @@ def read_bundle(
     allocations: Sequence[str] = (),
     skus: Sequence[str] = (),
     addresses: Sequence[str] = (),
+    fulfillments: Sequence[tuple[str, str]] = (),
 ) -> Bundle:
-    """Items of one customer's partition by key, in one BatchGetItem (100 keys per call)."""
+    """Items of one customer's partition by key, in one BatchGetItem (100 keys per call).
+
+    `fulfillments` are (order id, fulfillment id) pairs."""
     wanted = []
     if customer:
         wanted.append(keys.customer_key(tenant, customer_id))
@@ -93,6 +111,7 @@ def read_bundle(
     wanted += [keys.allocation_key(tenant, customer_id, alc) for alc in dict.fromkeys(allocations)]
     wanted += [keys.sku_mapping_key(tenant, customer_id, sku) for sku in dict.fromkeys(skus)]
     wanted += [keys.address_key(tenant, customer_id, address) for address in dict.fromkeys(addresses)]
+    wanted += [keys.fulfillment_key(tenant, customer_id, order, ful) for order, ful in dict.fromkeys(fulfillments)]
     bundle = Bundle()
     if not wanted:
         return bundle
@@ -111,6 +130,8 @@ def read_bundle(
             bundle.mappings[plain["customer_sku"]] = plain
         elif sk.startswith(keys.ADDRESS_SK_PREFIX):
             bundle.addresses[plain["id"]] = plain
+        elif sk.startswith(keys.FULFILLMENT_SK_PREFIX):
+            bundle.fulfillments[plain["id"]] = plain
     return bundle
 
 
@@ -209,6 +230,7 @@ class LedgerWrite:
     organization_id: str | None = None
     orders: list[RecordWrite] = field(default_factory=list)
     credits: list[RecordWrite] = field(default_factory=list)
+    fulfillments: list[RecordWrite] = field(default_factory=list)
     new_allocations: list[dict[str, Any]] = field(default_factory=list)
     removed_allocations: list[str] = field(default_factory=list)
     order_number: str | None = None  # a new order's number: its guard is taken
@@ -281,6 +303,17 @@ def commit(tenant: str, write: LedgerWrite) -> None:
         _put_record(unit, item, f"credit:{credit_id}", credit.expected_version)
         if credit.expected_version is None:
             _put_pointer(unit, tenant, customer_id, credit_id)
+    for fulfillment in write.fulfillments:
+        record = fulfillment.record
+        item = {
+            **keys.fulfillment_key(tenant, customer_id, record["order_id"], record["id"]),
+            "entity": FULFILLMENT_ENTITY,
+            **record,
+            **fulfillment_index_attributes(tenant, record),
+        }
+        _put_record(unit, item, f"fulfillment:{record['id']}", fulfillment.expected_version)
+        if fulfillment.expected_version is None:
+            _put_pointer(unit, tenant, customer_id, record["id"], order_id=record["order_id"])
     for allocation in write.new_allocations:
         item = {**keys.allocation_key(tenant, customer_id, allocation["id"]), "entity": ALLOCATION_ENTITY, **allocation}
         unit.put(item, tag=f"allocation:{allocation['id']}", condition="attribute_not_exists(pk)")
@@ -320,9 +353,93 @@ def commit(tenant: str, write: LedgerWrite) -> None:
         raise ItemChanged(None) from None
 
 
-def _put_pointer(unit: Transaction, tenant: str, customer_id: str, record_id: str) -> None:
+def _put_pointer(
+    unit: Transaction, tenant: str, customer_id: str, record_id: str, *, order_id: str | None = None
+) -> None:
     unit.put(
-        {**keys.record_pointer_key(tenant, record_id), "entity": POINTER_ENTITY, "customer_id": customer_id},
+        {
+            **keys.record_pointer_key(tenant, record_id),
+            "entity": POINTER_ENTITY,
+            "customer_id": customer_id,
+            "order_id": order_id,
+        },
         tag=f"pointer:{record_id}",
         condition="attribute_not_exists(pk)",
     )
+
+
+# ---------------------------------------------------------------- fulfillments
+
+
+def fulfillment_sort(record: dict[str, Any]) -> str:
+    return keys.sort_value(record["created_at"], record["id"])
+
+
+def fulfillment_index_attributes(tenant: str, record: dict[str, Any]) -> dict[str, Any]:
+    """A fulfillment sits in three overloaded indexes, all sorted by (created_at, id): the tenant's
+    (tenant-created), the tenant's of its status (org-created), and its customer's (lookup)."""
+    sort = fulfillment_sort(record)
+    return {
+        "tenant_list": keys.tenant_fulfillments(tenant),
+        "org_list": keys.tenant_fulfillments(tenant, record["status"]),
+        "sort_created": sort,
+        "lookup_key": keys.customer_fulfillments(tenant, record["customer_id"]),
+        "lookup_sort": sort,
+    }
+
+
+def order_fulfillments_page(tenant: str, customer_id: str, order_id: str, after: str | None, limit: int) -> Page:
+    """Up to `limit` of the order's fulfillments, oldest first, after the fulfillment id `after` (one Query)."""
+    params: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+        "ExpressionAttributeValues": {
+            ":pk": to_attribute(keys.customer_pk(tenant, customer_id)),
+            ":prefix": to_attribute(f"{keys.FULFILLMENT_SK_PREFIX}{order_id}#"),
+        },
+        "ConsistentRead": True,
+    }
+    if after is not None:
+        params["ExclusiveStartKey"] = to_item(keys.fulfillment_key(tenant, customer_id, order_id, after))
+    return _page(params, limit)
+
+
+def fulfillments_query(
+    tenant: str, status: str | None, customer_id: str | None, organization_id: str | None
+) -> IndexQuery:
+    """The tenant's fulfillments newest first: by customer (lookup index, status as a filter within the
+    customer's), by status (org-created), or all (tenant-created); organization-scoped callers filter on
+    the organization the fulfillment's customer had when it was created."""
+    conditions, names, values = [], {}, {}
+    if organization_id is not None:
+        conditions.append("#organization = :organization")
+        names["#organization"] = "organization_id"
+        values[":organization"] = organization_id
+    if customer_id is not None:
+        if status is not None:
+            conditions.append("#status = :status")
+            names["#status"] = "status"
+            values[":status"] = status
+        index, partition_attribute, sort_attribute = "lookup", "lookup_key", "lookup_sort"
+        partition = keys.customer_fulfillments(tenant, customer_id)
+    elif status is not None:
+        index, partition_attribute, sort_attribute = "org-created", "org_list", "sort_created"
+        partition = keys.tenant_fulfillments(tenant, status)
+    else:
+        index, partition_attribute, sort_attribute = "tenant-created", "tenant_list", "sort_created"
+        partition = keys.tenant_fulfillments(tenant)
+    return IndexQuery(
+        index=index,
+        partition_attribute=partition_attribute,
+        sort_attribute=sort_attribute,
+        partitions=(partition,),
+        descending=True,
+        filter=Condition(" AND ".join(conditions), names, values) if conditions else None,
+    )
+
+
+def fulfillments_page(
+    query: IndexQuery, positions: list[Any], limit: int
+) -> tuple[list[dict[str, Any]], list[Any], bool]:
+    page = read_page(query, positions, limit)
+    return [_plain(item) for item in page.items], page.positions, page.has_more
