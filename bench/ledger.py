@@ -110,6 +110,34 @@ def main() -> dict[str, int]:
             "sales_credits/create", body={"customer_id": customer_id, "currency": "USD", "amount": "5"}
         ))  # fmt: skip
         figures["get order"] = _measure("get order", lambda: api.call("sales_orders/get", path={"order_id": orders[0]}))
+        lined = _order(
+            api,
+            customer_id,
+            "F-1",
+            lines=[{"description": f"Line {i}", "quantity": 4, "unit_price": "1.00"} for i in range(10)],
+        )
+        shipped: list[str] = []
+
+        def create_fulfillment() -> Any:
+            reply = api.call(
+                "fulfillments/create",
+                path={"order_id": lined["id"]},
+                body={"lines": [{"line_id": line["id"], "quantity": 2} for line in lined["lines"]]},
+            )
+            shipped.append(reply.body["id"])
+            return reply
+
+        figures["create fulfillment (10 lines)"] = _measure("create fulfillment (10 lines)", create_fulfillment)
+        figures["get fulfillment"] = _measure(
+            "get fulfillment", lambda: api.call("fulfillments/get", path={"fulfillment_id": shipped[0]})
+        )
+        figures["list fulfillments"] = _measure(
+            "list the tenant's fulfillments (status=pending)",
+            lambda: api.call("fulfillments/list", query={"status": "pending"}),
+        )
+        figures["cancel fulfillment"] = _measure(
+            "cancel fulfillment", lambda: api.call("fulfillments/cancel", path={"fulfillment_id": shipped[0]})
+        )
         to_cancel = _order(api, customer_id, "C-1", total="5.00")["id"]
         figures["cancel order"] = _measure(
             "cancel order", lambda: api.call("sales_orders/cancel", path={"order_id": to_cancel})

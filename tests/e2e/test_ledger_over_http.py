@@ -150,3 +150,34 @@ def test_an_allocation_racing_an_order_cancel_has_one_winner(runner):
             assert (order["status"], order["payments"], credit["remaining"]) == ("cancelled", [], "10.00")
             outcomes["cancelled"] += 1
     assert sum(outcomes.values()) == TRIALS * 2
+
+
+def test_racing_fulfillments_of_one_line_have_one_winner(runner):
+    ledger = Ledger(runner)
+    customer_id = ledger.customer()
+    for trial in range(TRIALS):
+        body = {
+            "customer_id": customer_id,
+            "number": f"E2E-F-{uuid.uuid4().hex[:8]}",
+            "order_date": "2026-11-01",
+            "currency": "USD",
+            "lines": [{"description": "Raced line", "quantity": 5, "unit_price": "1.00"}],
+        }
+        created = ledger.post("/v1/sales-orders", body)
+        assert created.status_code == 201, created.text
+        order_id, line_id = created.json()["id"], created.json()["lines"][0]["id"]
+
+        def ship(index: int, order_id: str = order_id, line_id: str = line_id) -> requests.Response:
+            return ledger.post(
+                f"/v1/sales-orders/{order_id}/fulfillments", {"lines": [{"line_id": line_id, "quantity": 3}]}
+            )
+
+        replies = race(2, ship)
+
+        assert Counter(reply.status_code for reply in replies) == {201: 1, 422: 1}, (trial, [r.text for r in replies])
+        loser = next(reply for reply in replies if reply.status_code == 422).json()
+        assert [(e["pointer"], e["code"]) for e in loser["errors"]] == [("/lines/0/quantity", "over_fulfilled")]
+        order = ledger.get(f"/v1/sales-orders/{order_id}")
+        assert order["lines"][0]["fulfilled_quantity"] == 3 and order["fulfillment_status"] == "partially_fulfilled"
+        listed = ledger.get(f"/v1/sales-orders/{order_id}/fulfillments")["data"]
+        assert [f["lines"][0]["quantity"] for f in listed] == [3], trial

@@ -234,3 +234,18 @@ def test_fulfillments_are_404_outside_the_tenant_and_organization(api, aws):
         assert caller.call("fulfillments/list_for_order", path={"order_id": made["id"]}).status == 404
     assert courier_b.call("fulfillments/list").body["data"] == []
     assert get(api.as_caller(role="courier", organization_id="org-a"), created["id"]).status == 200
+
+
+def test_fulfillment_writes_are_one_transaction_after_two_reads(api, dynamodb_calls):
+    cus = customer(api)
+    made = lined_order(api, cus["id"])
+
+    dynamodb_calls.clear()
+    created = fulfill(api, made["id"]).body
+    assert dynamodb_calls == ["GetItem", "BatchGetItem", "TransactWriteItems"]
+    dynamodb_calls.clear()
+    assert cancel(api, created["id"]).status == 200
+    assert dynamodb_calls == ["GetItem", "BatchGetItem", "TransactWriteItems"]
+    dynamodb_calls.clear()
+    assert get(api, created["id"]).status == 200
+    assert dynamodb_calls == ["GetItem", "BatchGetItem"]

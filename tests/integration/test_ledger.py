@@ -518,3 +518,32 @@ def test_bulk_delete_by_filter_counts_linked_customers_as_failed(api, aws):
 
     assert job["counts"]["succeeded"] == 1 and job["counts"]["failed"] == 1
     assert api.get(linked["id"]).status == 200
+
+
+def test_ledger_call_budgets(api, dynamodb_calls):
+    cus = customer(api)
+    made = order(api, cus["id"], total="10")
+    crd = credit(api, cus["id"], "10")
+    alc = allocate(api, crd["id"], (made["id"], "5")).body["allocations"][0]
+
+    budgets = {
+        "get order": (lambda: get_order(api, made["id"]), ["GetItem", "BatchGetItem"]),
+        "get credit": (lambda: get_credit(api, crd["id"]), ["GetItem", "BatchGetItem"]),
+        "unallocate": (
+            lambda: api.call("sales_credits/unallocate", path={"credit_id": crd["id"], "allocation_id": alc["id"]}),
+            ["GetItem", "BatchGetItem", "BatchGetItem", "TransactWriteItems"],
+        ),
+        "cancel": (
+            lambda: api.call("sales_orders/cancel", path={"order_id": made["id"]}),
+            ["GetItem", "BatchGetItem", "TransactWriteItems"],
+        ),
+        "create credit": (
+            lambda: api.call("sales_credits/create", body={"customer_id": cus["id"], "currency": "USD", "amount": "1"}),
+            ["TransactWriteItems"],
+        ),
+        "list credits": (lambda: api.call("sales_credits/list", customer_id=cus["id"]), ["GetItem", "Query"]),
+    }
+    for name, (operation, expected) in budgets.items():
+        dynamodb_calls.clear()
+        assert operation().status in {200, 201}, name
+        assert dynamodb_calls == expected, name

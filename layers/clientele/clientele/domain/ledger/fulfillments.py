@@ -275,19 +275,27 @@ def create(principal: Principal, order_id: str, body: dict[str, Any]) -> dict[st
 # ---------------------------------------------------------------- read
 
 
-def load_visible(principal: Principal, fulfillment_id: str) -> dict[str, Any]:
+def _load(principal: Principal, fulfillment_id: str, *, with_order: bool = False) -> store.Bundle:
+    """The fulfillment (and its order) in one BatchGetItem, after one GetItem of its pointer."""
     if not FULFILLMENT_ID.fullmatch(fulfillment_id):
         raise access.not_found("fulfillment", fulfillment_id)
     found_pointer = store.pointer(principal.tenant_id, fulfillment_id)
     if found_pointer is None or not found_pointer.get("order_id"):
         raise access.not_found("fulfillment", fulfillment_id)
+    order_id = found_pointer["order_id"]
     found = access.bundle(
-        principal, found_pointer["customer_id"], fulfillments=[(found_pointer["order_id"], fulfillment_id)]
+        principal,
+        found_pointer["customer_id"],
+        fulfillments=[(order_id, fulfillment_id)],
+        orders=[order_id] if with_order else [],
     )
-    fulfillment = found.fulfillments.get(fulfillment_id)
-    if fulfillment is None or not access.visible(principal, found):
+    if fulfillment_id not in found.fulfillments or not access.visible(principal, found):
         raise access.not_found("fulfillment", fulfillment_id)
-    return fulfillment
+    return found
+
+
+def load_visible(principal: Principal, fulfillment_id: str) -> dict[str, Any]:
+    return _load(principal, fulfillment_id).fulfillments[fulfillment_id]
 
 
 def get(principal: Principal, fulfillment_id: str) -> dict[str, Any]:
@@ -383,10 +391,10 @@ def update(
 def cancel(principal: Principal, fulfillment_id: str) -> dict[str, Any]:
     """Cancel (idempotent): its quantities return to the order's lines in the same transaction."""
     for _ in range(access.WRITE_ATTEMPTS):
-        current = load_visible(principal, fulfillment_id)
+        found = _load(principal, fulfillment_id, with_order=True)
+        current = found.fulfillments[fulfillment_id]
         if current["status"] == "cancelled":
             return {**fulfillment_view(current), "warnings": []}
-        found = store.read_bundle(principal.tenant_id, current["customer_id"], orders=[current["order_id"]])
         order = found.orders[current["order_id"]]
         now = clock.now_timestamp()
         returned = {line["line_id"]: -int(line["quantity"]) for line in current["lines"]}
