@@ -249,3 +249,13 @@ def test_fulfillment_writes_are_one_transaction_after_two_reads(api, dynamodb_ca
     dynamodb_calls.clear()
     assert get(api, created["id"]).status == 200
     assert dynamodb_calls == ["GetItem", "BatchGetItem"]
+
+
+def test_organization_scoped_lists_show_fulfillments_of_their_customers_whoever_created_them(api):
+    cus = customer(api, organization_id="org-a")
+    made = lined_order(api, cus["id"])
+    created = fulfill(api, made["id"]).body  # by a tenant-wide admin
+
+    courier_a = api.as_caller(role="courier", organization_id="org-a")
+    assert [f["id"] for f in courier_a.call("fulfillments/list").body["data"]] == [created["id"]]
+    assert api.as_caller(role="courier", organization_id="org-b").call("fulfillments/list").body["data"] == []

@@ -216,11 +216,21 @@ def _requested(fields: FulfillmentCreation, order: dict[str, Any]) -> dict[str, 
     return wanted
 
 
+def _order_and_customer(principal: Principal, order_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The order and its customer item (one GetItem of the pointer, one BatchGetItem); 404 when not visible."""
+    customer_id = access.owner(principal, ids.ORDER_ID, "sales order", order_id)
+    found = access.bundle(principal, customer_id, orders=[order_id], customer=True)
+    order = found.orders.get(order_id)
+    if order is None or found.customer is None or not principal.can_see(found.customer.get("organization_id")):
+        raise access.not_found("sales order", order_id)
+    return order, found.customer
+
+
 def create(principal: Principal, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
     errors = read_only_errors(body, READ_ONLY)
     fields = validate(FulfillmentCreation, {k: v for k, v in body.items() if k not in READ_ONLY}, extra_errors=errors)
     for _ in range(access.WRITE_ATTEMPTS):
-        order = load_visible_order(principal, order_id)
+        order, customer = _order_and_customer(principal, order_id)
         if order["status"] == "cancelled":
             raise OrderCancelled("the order is cancelled")
         wanted = _requested(fields, order)
@@ -231,7 +241,8 @@ def create(principal: Principal, order_id: str, body: dict[str, Any]) -> dict[st
             "order_id": order_id,
             "order_number": order["number"],
             "customer_id": order["customer_id"],
-            "organization_id": principal.organization_id,
+            # Organization-scoped callers' lists filter on this (the customer's organization now).
+            "organization_id": customer.get("organization_id"),
             "status": "pending",
             "lines": [
                 {
