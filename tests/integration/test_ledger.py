@@ -200,7 +200,10 @@ def test_orders_update_the_lifetime_value_without_changing_the_customer_version(
     assert api.call("sales_orders/cancel", path={"order_id": eur["id"]}).status == 200
     assert api.get(cus["id"]).body["lifetime_values"] == {"EUR": "0.00", "USD": "100.25"}
     # A customer write with the same ETag still works, and keeps the ledger's counters.
-    assert api.patch(cus["id"], {"branch": "North"}, cus["etag"]).status == 200
+    patched = api.patch(cus["id"], {"branch": "North"}, cus["etag"])
+    assert patched.status == 200 and patched.body["lifetime_value"] == "100.25"
+    replaced = api.put(cus["id"], {"name": "Ledger Pty Ltd"}, patched.etag)
+    assert replaced.status == 200 and replaced.body["lifetime_values"] == {"EUR": "0.00", "USD": "100.25"}
     assert api.get(cus["id"]).body["lifetime_value"] == "100.25"
     listed = api.list().body["data"]
     assert listed[0]["lifetime_value"] == "100.25"
