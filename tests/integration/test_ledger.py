@@ -534,7 +534,7 @@ def test_ledger_call_budgets(api, dynamodb_calls):
         "get credit": (lambda: get_credit(api, crd["id"]), ["GetItem", "BatchGetItem"]),
         "unallocate": (
             lambda: api.call("sales_credits/unallocate", path={"credit_id": crd["id"], "allocation_id": alc["id"]}),
-            ["GetItem", "BatchGetItem", "BatchGetItem", "TransactWriteItems"],
+            ["GetItem", "BatchGetItem", "TransactWriteItems"],
         ),
         "cancel": (
             lambda: api.call("sales_orders/cancel", path={"order_id": made["id"]}),

@@ -156,8 +156,21 @@ def create(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
     return credit_view(credit)
 
 
-def _load_credit(principal: Principal, credit_id: str, **more: Any) -> tuple[dict[str, Any], store.Bundle]:
-    customer_id = access.owner(principal, ids.CREDIT_ID, "sales credit", credit_id)
+def _load_credit(
+    principal: Principal, credit_id: str, *, allocation_id: str | None = None, **more: Any
+) -> tuple[dict[str, Any], store.Bundle]:
+    """The credit (and `more` of its customer's partition) after its pointer; with `allocation_id`, also that
+    allocation and its order, which the pointer names (one BatchGetItem for all of them)."""
+    if not ids.CREDIT_ID.fullmatch(credit_id):
+        raise access.not_found("sales credit", credit_id)
+    found_pointer = store.pointer(principal.tenant_id, credit_id)
+    if found_pointer is None:
+        raise access.not_found("sales credit", credit_id)
+    customer_id = found_pointer["customer_id"]
+    if allocation_id is not None:
+        more["allocations"] = [allocation_id]
+        order_id = (found_pointer.get("allocations") or {}).get(allocation_id)
+        more["orders"] = [order_id] if order_id else []
     found = access.bundle(principal, customer_id, credits=[credit_id], **more)
     credit = found.credits.get(credit_id)
     if credit is None or not access.visible(principal, found):
@@ -291,13 +304,15 @@ def unallocate(principal: Principal, credit_id: str, allocation_id: str) -> dict
     if not ids.ALLOCATION_ID.fullmatch(allocation_id):
         raise NotFound(f"allocation {allocation_id!r} not found for this credit")
     for _ in range(access.WRITE_ATTEMPTS):
-        credit, found = _load_credit(principal, credit_id, allocations=[allocation_id])
+        credit, found = _load_credit(principal, credit_id, allocation_id=allocation_id)
         allocation = found.allocations.get(allocation_id)
         if allocation is None or allocation["credit_id"] != credit_id:
             raise NotFound(f"allocation {allocation_id!r} not found for this credit")
-        order = store.read_bundle(principal.tenant_id, credit["customer_id"], orders=[allocation["order_id"]]).orders[
-            allocation["order_id"]
-        ]
+        order = found.orders.get(allocation["order_id"])
+        if order is None:  # the pointer did not name it: read it
+            order = store.read_bundle(
+                principal.tenant_id, credit["customer_id"], orders=[allocation["order_id"]]
+            ).orders[allocation["order_id"]]
         now = clock.now_timestamp()
         payments = [p for p in order.get("payments", []) if p["allocation_id"] != allocation_id]
         order_after = _order_after(order, payments, now)

@@ -302,7 +302,8 @@ def commit(tenant: str, write: LedgerWrite) -> None:
         item = _record_item(tenant, key, CREDIT_ENTITY, credit, keys.open_credits(tenant, customer_id))
         _put_record(unit, item, f"credit:{credit_id}", credit.expected_version)
         if credit.expected_version is None:
-            _put_pointer(unit, tenant, customer_id, credit_id)
+            _put_pointer(unit, tenant, customer_id, credit_id, allocations={})
+    _record_allocation_orders(unit, tenant, write)
     for fulfillment in write.fulfillments:
         record = fulfillment.record
         item = {
@@ -353,8 +354,43 @@ def commit(tenant: str, write: LedgerWrite) -> None:
         raise ItemChanged(None) from None
 
 
+def _record_allocation_orders(unit: Transaction, tenant: str, write: LedgerWrite) -> None:
+    """A credit's pointer maps its allocations to their orders (`allocations`), so an unallocation
+    knows every key it needs after reading the pointer: one BatchGetItem reads the rest."""
+    if not (write.new_allocations or write.removed_allocations) or not write.credits:
+        return
+    credit_id = write.credits[0].record["id"]
+    names: dict[str, str] = {"#allocations": "allocations"}
+    values: dict[str, Any] = {}
+    assignments, removals = [], []
+    for position, allocation in enumerate(write.new_allocations):
+        names[f"#n{position}"] = allocation["id"]
+        values[f":n{position}"] = allocation["order_id"]
+        assignments.append(f"#allocations.#n{position} = :n{position}")
+    for position, allocation_id in enumerate(write.removed_allocations):
+        names[f"#r{position}"] = allocation_id
+        removals.append(f"#allocations.#r{position}")
+    update = ("SET " + ", ".join(assignments) if assignments else "") + (
+        " REMOVE " + ", ".join(removals) if removals else ""
+    )
+    unit.update(
+        keys.record_pointer_key(tenant, credit_id),
+        tag=f"pointer:{credit_id}",
+        update=update.strip(),
+        condition="attribute_exists(#allocations)",
+        names=names,
+        values=values or None,
+    )
+
+
 def _put_pointer(
-    unit: Transaction, tenant: str, customer_id: str, record_id: str, *, order_id: str | None = None
+    unit: Transaction,
+    tenant: str,
+    customer_id: str,
+    record_id: str,
+    *,
+    order_id: str | None = None,
+    allocations: dict[str, str] | None = None,
 ) -> None:
     unit.put(
         {
@@ -362,6 +398,7 @@ def _put_pointer(
             "entity": POINTER_ENTITY,
             "customer_id": customer_id,
             "order_id": order_id,
+            "allocations": allocations,
         },
         tag=f"pointer:{record_id}",
         condition="attribute_not_exists(pk)",
