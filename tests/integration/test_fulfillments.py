@@ -259,3 +259,17 @@ def test_organization_scoped_lists_show_fulfillments_of_their_customers_whoever_
     courier_a = api.as_caller(role="courier", organization_id="org-a")
     assert [f["id"] for f in courier_a.call("fulfillments/list").body["data"]] == [created["id"]]
     assert api.as_caller(role="courier", organization_id="org-b").call("fulfillments/list").body["data"] == []
+
+
+def test_fulfillment_creation_honours_idempotency_keys(api):
+    cus = customer(api)
+    made = lined_order(api, cus["id"])
+    line = made["lines"][0]["id"]
+    body = {"lines": [{"line_id": line, "quantity": 1}]}
+
+    first = fulfill(api, made["id"], body, headers={"Idempotency-Key": "ship-1"})
+    again = fulfill(api, made["id"], body, headers={"Idempotency-Key": "ship-1"})
+
+    assert first.status == again.status == 201 and again.body == first.body
+    assert again.header("Idempotent-Replayed") == "true"
+    assert get_order(api, made["id"]).body["lines"][0]["fulfilled_quantity"] == 1

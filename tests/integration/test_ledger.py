@@ -550,3 +550,33 @@ def test_ledger_call_budgets(api, dynamodb_calls):
         dynamodb_calls.clear()
         assert operation().status in {200, 201}, name
         assert dynamodb_calls == expected, name
+
+
+def test_ledger_writes_answer_503_while_writes_are_switched_off(api, writes_switch):
+    cus = customer(api)
+    made = order(api, cus["id"], total=None, lines=[{"description": "x", "quantity": 1, "unit_price": "1"}])
+    crd = credit(api, cus["id"])
+    writes_switch(False)
+
+    replies = {
+        "create order": api.call(
+            "sales_orders/create",
+            body={
+                "customer_id": cus["id"],
+                "number": "OFF",
+                "order_date": "2026-01-01",
+                "currency": "USD",
+                "total": "1",
+            },
+        ),
+        "cancel order": api.call("sales_orders/cancel", path={"order_id": made["id"]}),
+        "create credit": api.call(
+            "sales_credits/create", body={"customer_id": cus["id"], "currency": "USD", "amount": "1"}
+        ),
+        "allocate": allocate(api, crd["id"], (made["id"], "1")),
+        "fulfill": api.call("fulfillments/create", path={"order_id": made["id"]}, body={}),
+    }
+    for name, reply in replies.items():
+        assert reply.status == 503 and reply.body["type"] == "/problems/endpoint-disabled", name
+    assert get_order(api, made["id"]).body == made
+    assert unpaid(api, cus["id"]).status == 200
