@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
 import requests
@@ -181,3 +182,30 @@ def test_racing_fulfillments_of_one_line_have_one_winner(runner):
         assert order["lines"][0]["fulfilled_quantity"] == 3 and order["fulfillment_status"] == "partially_fulfilled"
         listed = ledger.get(f"/v1/sales-orders/{order_id}/fulfillments")["data"]
         assert [f["lines"][0]["quantity"] for f in listed] == [3], trial
+
+
+def test_racing_creates_of_one_order_number_have_one_winner(runner):
+    ledger = Ledger(runner)
+    customers = [ledger.customer(), ledger.customer()]
+    for trial in range(TRIALS):
+        number = f"E2E-N-{uuid.uuid4().hex[:8]}"
+
+        def create(index: int, number: str = number) -> requests.Response:
+            body = {
+                "customer_id": customers[index],
+                "number": number,
+                "order_date": "2026-11-01",
+                "currency": "USD",
+                "total": "3.00",
+            }
+            return ledger.post("/v1/sales-orders", body)
+
+        replies = race(2, create)
+
+        assert Counter(reply.status_code for reply in replies) == {201: 1, 409: 1}, (trial, [r.text for r in replies])
+        winner = next(reply for reply in replies if reply.status_code == 201).json()
+        loser = next(reply for reply in replies if reply.status_code == 409).json()
+        assert loser["conflict"] == {"field": "number", "existing_id": winner["id"]}
+    values = [ledger.get(f"/v1/customers/{customer_id}")["lifetime_value"] for customer_id in customers]
+    # The losers wrote nothing: the lifetime values add up to the winners' totals.
+    assert sum(Decimal(value) for value in values) == Decimal("3.00") * TRIALS

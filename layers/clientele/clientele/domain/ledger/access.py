@@ -10,11 +10,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from clientele.domain.kernel import cursors
+from clientele.domain.kernel import cursors, ids
 from clientele.domain.kernel.errors import MalformedRequest, NotFound
 from clientele.domain.kernel.principal import Principal
 from clientele.secrets import cursor_signing_key
 from clientele.store.ledger import items as store
+from clientele.store.sku_mappings.items import customer_scope
 
 # Optimistic rounds of read, check and conditional write before a busy record gives up (503).
 WRITE_ATTEMPTS = 8
@@ -72,9 +73,6 @@ def visible(principal: Principal, found: store.Bundle) -> bool:
 
 def check_customer(principal: Principal, customer_id: str) -> None:
     """Lists: the customer exists and is visible to the caller (one GetItem)."""
-    from clientele.domain.kernel import ids
-    from clientele.store.sku_mappings.items import customer_scope
-
     if not ids.is_customer_id(customer_id):
         raise not_found("customer", customer_id)
     scope = customer_scope(principal.tenant_id, customer_id)

@@ -9,8 +9,11 @@ Items (ARCHITECTURE.md §2), all in the customer's partition `T#{tenant}#C#{cust
   (sparse: the attributes are removed once it is paid or cancelled), so the customer's unpaid orders,
   oldest first, are one Query that reads nothing else. A credit with something remaining sits there
   the same way under `…#OPEN_CREDITS`, sorted by id.
-- Routes name orders and credits by id alone, so a pointer item `T#{tenant}#ID#{id}` / `ID` says
-  which customer holds one; it is written in the record's creating transaction.
+- A fulfillment `sk = FUL#{order_id}#{fulfillment_id}` sorts under its order; it also sits in three
+  overloaded indexes for the tenant-wide list (see fulfillment_index_attributes).
+- Routes name orders, credits and fulfillments by id alone, so a pointer item `T#{tenant}#ID#{id}` /
+  `ID` says which customer (and, for a fulfillment, which order) holds one; it is written in the
+  record's creating transaction. A credit's pointer also maps its allocations to their orders.
 - The order number's guard `T#{tenant}#U#order_number#{number}` / `UNIQUE` holds the order's id.
 
 Every write is one TransactWriteItems holding an UpdateItem of the customer item (ADD of the link
