@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from bench import dynamodb_calls, import_times, imports, lists_and_matching, moto_transactions, search
+from bench import dynamodb_calls, import_times, imports, ledger, lists_and_matching, moto_transactions, search
 
 
 def main() -> None:
@@ -13,6 +13,8 @@ def main() -> None:
     import_times.main()
     print()
     dynamodb_calls.main()
+    print()
+    ledger.main()
     print()
     moto_transactions.main()
     print()

@@ -86,3 +86,17 @@ def export(result: Export) -> HttpResponse:
         body=result.csv,
         headers={"Content-Disposition": f'attachment; filename="{result.filename}"', "Cache-Control": "no-store"},
     )
+
+
+def created(body: dict[str, Any], location: str | None = None) -> HttpResponse:
+    """201 with the new resource (and where it lives)."""
+    headers = {"Location": location} if location else {}
+    return Response(status_code=201, content_type=JSON, body=body, headers=headers)
+
+
+def fulfillment(body: dict[str, Any], status: int = 200) -> HttpResponse:
+    """A fulfillment with its ETag (and, when created, where it lives)."""
+    headers = {"ETag": body["etag"]}
+    if status == 201:
+        headers["Location"] = f"/v1/fulfillments/{body['id']}"
+    return Response(status_code=status, content_type=JSON, body=body, headers=headers)

@@ -340,3 +340,170 @@ class DownloadLink(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
+
+
+class ShipToOut(BaseModel):
+    """An address snapshot taken when the order was created (later address-book changes don't alter it)."""
+
+    label: str | None
+    first_name: str | None
+    last_name: str | None
+    company_name: str | None
+    line1: str
+    line2: str | None
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    country: str
+    email: str | None
+    phone: str | None
+    mobile: str | None
+    fax: str | None
+
+
+class OrderLineOut(BaseModel):
+    id: str
+    sku: str | None
+    customer_sku: str | None
+    product_id: str | None = Field(description="From the customer's SKU mapping when customer_sku was given")
+    description: str
+    quantity: int
+    unit_price: str
+    weight_kg: str | None
+    fulfilled_quantity: int
+
+
+class PaymentOut(BaseModel):
+    type: Literal["credit"]
+    allocation_id: str
+    credit_id: str
+    amount: str
+    created_at: str
+
+
+class CustomerSnapshotOut(BaseModel):
+    code: str | None
+    name: str | None
+
+
+class SalesOrderOut(BaseModel):
+    id: str
+    customer_id: str
+    number: str
+    order_date: str
+    currency: str
+    total: str
+    status: Literal["open", "cancelled"]
+    payment_status: Literal["unpaid", "partially_paid", "paid"]
+    amount_paid: str
+    balance: str
+    payments: list[PaymentOut]
+    customer_snapshot: CustomerSnapshotOut = Field(description="The customer's code and name at creation")
+    lines: list[OrderLineOut]
+    ship_to: ShipToOut | None
+    shipping_method: str | None
+    fulfillment_status: Literal["unfulfilled", "partially_fulfilled", "fulfilled"]
+    created_at: str
+    updated_at: str
+
+
+class SalesOrderPage(BaseModel):
+    data: list[SalesOrderOut]
+    has_more: bool
+    next_cursor: str | None = Field(description="Null exactly when has_more is false")
+
+
+class SalesCreditOut(BaseModel):
+    id: str
+    customer_id: str
+    currency: str
+    amount: str
+    allocated: str
+    remaining: str
+    payment_status: Literal["open", "partially_paid", "paid"]
+    reason: str | None
+    created_at: str
+
+
+class SalesCreditPage(BaseModel):
+    data: list[SalesCreditOut]
+    has_more: bool
+    next_cursor: str | None = Field(description="Null exactly when has_more is false")
+
+
+class AllocationOut(BaseModel):
+    id: str
+    credit_id: str
+    order_id: str
+    amount: str
+    created_at: str
+
+
+class AllocationResult(BaseModel):
+    allocations: list[AllocationOut]
+    credit: SalesCreditOut
+    orders: list[SalesOrderOut]
+
+
+class UnallocationResult(BaseModel):
+    credit: SalesCreditOut
+    order: SalesOrderOut
+
+
+class FulfillmentLineOut(BaseModel):
+    line_id: str
+    sku: str | None
+    product_id: str | None
+    description: str
+    quantity: int
+    unit_price: str
+    weight_kg: str | None
+
+
+class PackageOut(BaseModel):
+    weight_kg: str | None
+    length_m: str | None
+    width_m: str | None
+    height_m: str | None
+
+
+class StarshipitLinkOut(BaseModel):
+    integration_id: str
+    order_id: int | str
+    order_number: str
+    submitted_at: str
+    updated_at: str | None
+
+
+class FulfillmentOut(BaseModel):
+    id: str
+    order_id: str
+    order_number: str
+    customer_id: str
+    status: Literal["pending", "submitted", "cancelled"]
+    lines: list[FulfillmentLineOut]
+    packages: list[PackageOut]
+    carrier: str | None
+    service_code: str | None
+    reference: str | None
+    ship_to: ShipToOut | None
+    starshipit: StarshipitLinkOut | None = Field(description="The Starshipit order it made (API.md §13), or null")
+    version: int
+    etag: str
+    created_at: str
+    updated_at: str
+
+
+class WarningOut(BaseModel):
+    code: str
+    message: str
+
+
+class CancelledFulfillmentOut(FulfillmentOut):
+    warnings: list[WarningOut] = Field(description="e.g. a submitted fulfillment's Starshipit order is kept")
+
+
+class FulfillmentPage(BaseModel):
+    data: list[FulfillmentOut]
+    has_more: bool
+    next_cursor: str | None = Field(description="Null exactly when has_more is false")

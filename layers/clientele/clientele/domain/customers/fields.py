@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from clientele.domain.customers.addresses import AddressFields, address_view
+from clientele.domain.customers.links import lifetime_totals
 from clientele.domain.kernel import merge_patch
 from clientele.domain.kernel.etags import etag_for
 from clientele.domain.kernel.fields import (
@@ -125,7 +126,7 @@ def customer_view(customer: dict[str, Any], addresses: list[dict[str, Any]], cur
         address_view(address, shipping_id, billing_id) for address in sorted(addresses, key=lambda a: a["id"])
     ]
     by_id = {address["id"]: address for address in shown_addresses}
-    totals: dict[str, str] = customer.get("lifetime_totals") or {}
+    totals = lifetime_totals(customer)
 
     view: dict[str, Any] = {"id": customer["id"], "number": customer.get("number")}
     for name in WRITABLE_FIELDS:
@@ -141,7 +142,7 @@ def customer_view(customer: dict[str, Any], addresses: list[dict[str, Any]], cur
             "default_shipping_address_id": shipping_id,
             "default_billing_address_id": billing_id,
             "lifetime_value": totals.get(currency, "0.00"),
-            "lifetime_values": dict(sorted(totals.items())),
+            "lifetime_values": totals,
             "version": customer["version"],
             "etag": etag_for(customer["id"], customer["version"]),
             "created_at": customer["created_at"],

@@ -62,6 +62,22 @@ class AddressInUse(ClienteleError):
     status, slug, title = 409, "address-in-use", "Address In Use"
 
 
+class OrderHasAllocations(ClienteleError):
+    status, slug, title = 409, "order-has-allocations", "Order Has Allocations"
+
+
+class OrderHasFulfillments(ClienteleError):
+    status, slug, title = 409, "order-has-fulfillments", "Order Has Fulfillments"
+
+
+class OrderCancelled(ClienteleError):
+    status, slug, title = 409, "order-cancelled", "Order Cancelled"
+
+
+class FulfillmentCancelled(ClienteleError):
+    status, slug, title = 409, "fulfillment-cancelled", "Fulfillment Cancelled"
+
+
 class IdempotencyInProgress(ClienteleError):
     status, slug, title = 409, "idempotency-in-progress", "Idempotency Key In Progress"
 
@@ -110,6 +126,16 @@ class ValidationFailed(ClienteleError):
         if len(self.errors) > MAX_LISTED_ERRORS:
             extra["errors_truncated"] = True
         return extra
+
+
+class AllocationRejected(ValidationFailed):
+    """A credit allocation breaks a ledger rule (API.md §10); `errors` point at the entries."""
+
+    status, slug, title = 422, "allocation-rejected", "Allocation Rejected"
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__(errors)
+        self.detail = "the allocation breaks a ledger rule; nothing was allocated"
 
 
 class IdempotencyKeyReused(ClienteleError):

@@ -193,3 +193,56 @@ Password = Annotated[
     StringConstraints(strict=True, min_length=8, max_length=128),
     BeforeValidator(_reject_control_characters),
 ]
+
+
+def _positive_money(value: str) -> str:
+    if Decimal(value) <= 0:
+        raise PydanticCustomError("not_positive", "must be more than zero")
+    return value
+
+
+PositiveMoney = Annotated[str, AfterValidator(_positive_money), BeforeValidator(_valid_money)]
+
+_WEIGHT = re.compile(r"[0-9]{1,9}(\.[0-9]{1,3})?")
+
+
+def _valid_weight(value: Any) -> str:
+    if not isinstance(value, str) or not _WEIGHT.fullmatch(value) or Decimal(value) <= 0:
+        raise PydanticCustomError(
+            "invalid_decimal", 'must be a decimal string above zero with at most three decimals, e.g. "1.250"'
+        )
+    return value
+
+
+PositiveDecimal3 = Annotated[str, BeforeValidator(_valid_weight)]
+
+
+def _valid_currency(value: Any) -> str:
+    import pycountry
+
+    if (
+        not isinstance(value, str)
+        or not re.fullmatch(r"[A-Z]{3}", value)
+        or pycountry.currencies.get(alpha_3=value) is None
+    ):
+        raise PydanticCustomError("invalid_currency", "must be an upper-case ISO 4217 currency code such as USD")
+    return value
+
+
+Currency = Annotated[str, BeforeValidator(_valid_currency)]
+
+
+def _valid_date(value: Any) -> str:
+    from datetime import date
+
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return value
+    raise PydanticCustomError("invalid_date", "must be a date as YYYY-MM-DD")
+
+
+CalendarDate = Annotated[str, BeforeValidator(_valid_date)]

@@ -27,6 +27,9 @@ def id_pattern(prefix: str) -> re.Pattern[str]:
 CUSTOMER_ID = id_pattern("cus")
 ADDRESS_ID = id_pattern("adr")
 SKU_MAPPING_ID = id_pattern("skm")
+ORDER_ID = id_pattern("ord")
+CREDIT_ID = id_pattern("crd")
+ALLOCATION_ID = id_pattern("alc")
 
 
 def is_customer_id(value: str) -> bool:

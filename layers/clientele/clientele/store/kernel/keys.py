@@ -103,4 +103,54 @@ def sort_value(*parts: str) -> str:
     return SORT_SEPARATOR.join(parts)
 
 
+# The sales ledger (API.md §10): orders, credits and allocations live in their customer's partition.
+ORDER_SK_PREFIX = "ORD#"
+CREDIT_SK_PREFIX = "CRD#"
+ALLOCATION_SK_PREFIX = "ALC#"
+RECORD_POINTER_SK = "ID"
+# Fulfillments sort under their order: one Query lists an order's fulfillments, oldest first.
+FULFILLMENT_SK_PREFIX = "FUL#"
+
+
+def order_key(tenant: str, customer_id: str, order_id: str) -> dict[str, str]:
+    return {"pk": customer_pk(tenant, customer_id), "sk": ORDER_SK_PREFIX + order_id}
+
+
+def credit_key(tenant: str, customer_id: str, credit_id: str) -> dict[str, str]:
+    return {"pk": customer_pk(tenant, customer_id), "sk": CREDIT_SK_PREFIX + credit_id}
+
+
+def allocation_key(tenant: str, customer_id: str, allocation_id: str) -> dict[str, str]:
+    return {"pk": customer_pk(tenant, customer_id), "sk": ALLOCATION_SK_PREFIX + allocation_id}
+
+
+def fulfillment_key(tenant: str, customer_id: str, order_id: str, fulfillment_id: str) -> dict[str, str]:
+    return {"pk": customer_pk(tenant, customer_id), "sk": f"{FULFILLMENT_SK_PREFIX}{order_id}#{fulfillment_id}"}
+
+
+def tenant_fulfillments(tenant: str, status: str | None = None) -> str:
+    """The tenant's fulfillments (tenant_list, tenant-created index) or those of one status (org_list, org-created)."""
+    return f"T#{tenant}#FULFILLMENTS" + (f"#{status}" if status else "")
+
+
+def customer_fulfillments(tenant: str, customer_id: str) -> str:
+    """lookup_key of a customer's fulfillments (lookup_sort: created_at, id)."""
+    return f"{customer_pk(tenant, customer_id)}#FULFILLMENTS"
+
+
+def record_pointer_key(tenant: str, record_id: str) -> dict[str, str]:
+    """Where a ledger record's id says which customer holds it (routes name orders and credits by id alone)."""
+    return {"pk": f"T#{tenant}#ID#{record_id}", "sk": RECORD_POINTER_SK}
+
+
+def unpaid_orders(tenant: str, customer_id: str) -> str:
+    """lookup_key of a customer's unpaid open orders (sorted by lookup_sort: order date, created_at, id)."""
+    return f"{customer_pk(tenant, customer_id)}#UNPAID"
+
+
+def open_credits(tenant: str, customer_id: str) -> str:
+    """lookup_key of a customer's credits with something remaining (sorted by lookup_sort: the credit id)."""
+    return f"{customer_pk(tenant, customer_id)}#OPEN_CREDITS"
+
+
 HEALTH_KEY = {"pk": "HEALTH", "sk": "HEALTH"}

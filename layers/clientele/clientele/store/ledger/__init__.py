@@ -1,0 +1,1 @@
+"""Sales ledger items: orders, credits, allocations (API.md §10)."""
