@@ -130,6 +130,16 @@ class StreamPoller:
                 )["ShardIterator"]
                 self._shards[shard_id] = _Shard(shard_id, iterator)
 
+    def skip_to_latest(self) -> None:
+        """Forget every record written so far: reading resumes with the next write (tests use it so
+        that one test's stream work is never another's)."""
+        self._discover_shards()
+        for shard_id in self._shards:
+            iterator = self.streams.get_shard_iterator(
+                StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="LATEST"
+            )["ShardIterator"]
+            self._shards[shard_id] = _Shard(shard_id, iterator)
+
     def _read(self, shard: _Shard) -> int:
         """Read more of the shard when less than a batch is pending; returns how many records were read."""
         if len(shard.pending) >= self.source.batch_size or shard.iterator is None:

@@ -305,11 +305,23 @@ def run_import_worker(
 
 
 def run_change_stream(aws: Emulated) -> int:
-    """Deliver the table stream's records (all since the last call) to the functions that follow it.
+    """Deliver the table stream's records (all since the last call, or since the test began) to the
+    functions that follow it.
 
     The local runner's stream poller does it, with the handlers invoked in-process and without
     waiting for batching windows. Returns how many records were delivered.
     """
+    return sum(poller.drain() for poller in _stream_pollers(aws))
+
+
+def skip_change_stream(aws: Emulated) -> None:
+    """Leave the records written so far undelivered, so a test's stream work covers its own writes
+    only (the session's table stream holds every test's writes)."""
+    for poller in _stream_pollers(aws):
+        poller.skip_to_latest()
+
+
+def _stream_pollers(aws: Emulated) -> list[Any]:
     from localdev.streams import StreamPoller
     from localdev.template import Template
 
@@ -333,7 +345,7 @@ def run_change_stream(aws: Emulated) -> int:
                     region=REGION,
                 )
             )
-    return sum(poller.drain() for poller in aws.stream_pollers)
+    return aws.stream_pollers
 
 
 def boto3_client(service: str) -> Any:

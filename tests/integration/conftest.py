@@ -7,13 +7,21 @@ from typing import Any
 
 import pytest
 
-from tests.harness import Api, Emulated, admin, counted_dynamodb_calls, emulated
+from tests.harness import Api, Emulated, admin, counted_dynamodb_calls, emulated, skip_change_stream
 
 
 @pytest.fixture(scope="session")
 def aws() -> Iterator[Emulated]:
     with emulated() as account:
         yield account
+
+
+@pytest.fixture(autouse=True)
+def own_change_stream(aws: Emulated) -> None:
+    """Each test's `run_change_stream` delivers that test's writes only: without this, the first test
+    to call it would feed the stream function every write of the session before it (imports of
+    thousands of rows included)."""
+    skip_change_stream(aws)
 
 
 @pytest.fixture
