@@ -23,12 +23,20 @@ read (a BatchGetItem of 100 customers took 2.5 s). Those values are already in t
 (``{"S": ...}``, nested ``M`` and ``L``) in moto's responses but for binary values, so they go out
 with only those base64-encoded, as moto did before it had a serializer.
 
+Queries: moto's ``Table.query`` starts from ``all_items()``, which lists and sorts every item of
+the table, then keeps the queried partition (or, for an index, the items with its key). A Query
+of one small partition cost O(table log table): at 20,000 customers, seconds. The patched query
+hands moto only the queried partition for a base-table Query (the same items it would have kept)
+and, for an index Query, every item unsorted (moto sorts the candidates by the index's keys
+afterwards, with the table's keys breaking ties, so the result is the same).
+
 S3 event notifications: moto URL-encodes the object key with ``quote_plus``, which also
 turns ``/`` into ``%2F``; S3 form-encodes the key but leaves the slashes (``uploads/my+file.csv``).
 """
 
 import base64
 import copy
+import threading
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
@@ -62,6 +70,8 @@ _original_stream_add = StreamShard.add
 _original_stream_get = StreamShard.get
 _original_item_init = Item.__init__
 _original_json_structure = BaseJSONSerializer._serialize_type_structure
+_original_query = Table.query
+_original_all_items = Table.all_items
 # moto's own bound: between DynamoDB's documented 400 KB and the 409-410 KB it really allows.
 _ITEM_SIZE_LIMIT = 405_000
 
@@ -263,6 +273,33 @@ def _json_structure(self: BaseJSONSerializer, serialized: Any, value: Any, shape
     _original_json_structure(self, serialized, value, shape, key)
 
 
+_query_scope = threading.local()  # what `all_items` may leave out, while a query of this thread runs
+_EVERY_UNSORTED = object()
+
+
+def _query(self: Table, hash_key: DynamoType | None, *args: Any, **kwargs: Any) -> Any:
+    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+    _query_scope.partition = hash_key if index_name is None and hash_key is not None else _EVERY_UNSORTED
+    try:
+        return _original_query(self, hash_key, *args, **kwargs)
+    finally:
+        del _query_scope.partition
+
+
+def _all_items(self: Table) -> list[Item]:
+    partition = getattr(_query_scope, "partition", None)
+    if partition is None:  # not within a query (a scan pages through the sorted table)
+        return _original_all_items(self)
+    if partition is _EVERY_UNSORTED:
+        if not self.range_key_attr:
+            return list(self.items.values())  # type: ignore[arg-type]  # hash-only tables map hash → item
+        return [item for hash_set in self.items.values() for item in hash_set.values()]
+    found = self.items.get(partition)
+    if found is None:
+        return []
+    return list(found.values()) if self.range_key_attr else [found]  # type: ignore[list-item]  # as above
+
+
 def s3_event_key(key: str, safe: str = "/", *args: Any, **kwargs: Any) -> str:
     """Form-encode an object key as S3 notifications do: spaces as ``+``, slashes kept."""
     return quote_plus(key, safe, *args, **kwargs)
@@ -275,6 +312,8 @@ def install() -> None:
     StreamShard.add = _stream_add  # type: ignore[method-assign]  # a monkeypatch
     StreamShard.get = _stream_get  # type: ignore[method-assign]  # a monkeypatch
     BaseJSONSerializer._serialize_type_structure = _json_structure  # type: ignore[method-assign]  # a monkeypatch
+    Table.query = _query  # type: ignore[method-assign]  # a monkeypatch
+    Table.all_items = _all_items  # type: ignore[method-assign]  # a monkeypatch
     if getattr(DynamoDBBackend.transact_write_items, _PATCH_MARKER, False):
         return
     setattr(transact_write_items, _PATCH_MARKER, True)
@@ -288,6 +327,8 @@ def uninstall() -> None:
     StreamShard.add = _original_stream_add  # type: ignore[method-assign]  # undoing the monkeypatch
     StreamShard.get = _original_stream_get  # type: ignore[method-assign]  # undoing the monkeypatch
     BaseJSONSerializer._serialize_type_structure = _original_json_structure  # type: ignore[method-assign]  # undoing it
+    Table.query = _original_query  # type: ignore[method-assign]  # undoing the monkeypatch
+    Table.all_items = _original_all_items  # type: ignore[method-assign]  # undoing the monkeypatch
     DynamoDBBackend.transact_write_items = _original_transact_write_items  # type: ignore[method-assign]  # undoing it
 
 

@@ -254,3 +254,89 @@ def test_items_of_every_attribute_type_are_read_back_as_written(dynamodb) -> Non
     )["Items"]
     assert got == batch[0] == queried[0] == every_type
     assert moto_patches.installed()
+
+
+INDEXED = "query-test"
+
+
+def _indexed_table(client) -> None:
+    client.create_table(
+        TableName=INDEXED,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "g", "gs")],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-group",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}, {"AttributeName": "gs", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    rows = [
+        {
+            "pk": {"S": f"p{n % 7}"},
+            "sk": {"S": f"s{n:04d}"},
+            **({"g": {"S": f"g{n % 3}"}, "gs": {"S": f"{n % 5}"}} if n % 4 else {}),
+        }
+        for n in range(300)
+    ]
+    for start in range(0, len(rows), 25):
+        client.batch_write_item(
+            RequestItems={INDEXED: [{"PutRequest": {"Item": row}} for row in rows[start : start + 25]]}
+        )
+
+
+_QUERIES = [
+    {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "p3"}}},
+    {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "absent"}}},
+    {
+        "KeyConditionExpression": "pk = :p AND sk BETWEEN :a AND :b",
+        "ExpressionAttributeValues": {":p": {"S": "p1"}, ":a": {"S": "s0050"}, ":b": {"S": "s0200"}},
+        "ScanIndexForward": False,
+        "Limit": 7,
+    },
+    {
+        "KeyConditionExpression": "pk = :p AND begins_with(sk, :s)",
+        "ExpressionAttributeValues": {":p": {"S": "p2"}, ":s": {"S": "s01"}},
+        "ExclusiveStartKey": {"pk": {"S": "p2"}, "sk": {"S": "s0107"}},
+    },
+    {
+        "IndexName": "by-group",
+        "KeyConditionExpression": "g = :g",
+        "ExpressionAttributeValues": {":g": {"S": "g1"}},
+        "Limit": 11,
+    },
+    {
+        "IndexName": "by-group",
+        "KeyConditionExpression": "g = :g AND gs > :v",
+        "ExpressionAttributeValues": {":g": {"S": "g2"}, ":v": {"S": "2"}},
+        "ScanIndexForward": False,
+        "ExclusiveStartKey": {"g": {"S": "g2"}, "gs": {"S": "4"}, "pk": {"S": "p0"}, "sk": {"S": "s0014"}},
+    },
+]
+
+
+def test_queries_answer_as_moto_does_without_listing_the_table(dynamodb, monkeypatch: pytest.MonkeyPatch) -> None:
+    _indexed_table(dynamodb)
+    moto_patches.uninstall()
+    try:
+        expected = [dynamodb.query(TableName=INDEXED, **query) for query in _QUERIES]
+    finally:
+        moto_patches.install()
+    # The patched query never asks moto for the whole table sorted.
+    monkeypatch.setattr(moto_patches, "_original_all_items", lambda table: pytest.fail("sorted the whole table"))
+    answers = [dynamodb.query(TableName=INDEXED, **query) for query in _QUERIES]
+    for answer, wanted in zip(answers, expected, strict=True):
+        assert answer["Items"] == wanted["Items"]
+        assert answer.get("LastEvaluatedKey") == wanted.get("LastEvaluatedKey")
+        assert answer["ScannedCount"] == wanted["ScannedCount"]
+    assert [len(answer["Items"]) for answer in answers][:2] == [43, 0]  # the queries do select something
+
+
+def test_a_scan_still_pages_through_the_sorted_table(dynamodb) -> None:
+    _indexed_table(dynamodb)
+    first = dynamodb.scan(TableName=INDEXED, Limit=10)
+    second = dynamodb.scan(TableName=INDEXED, Limit=10, ExclusiveStartKey=first["LastEvaluatedKey"])
+    keys = [(i["pk"]["S"], i["sk"]["S"]) for i in first["Items"] + second["Items"]]
+    assert keys == sorted(keys) and len(set(keys)) == 20
