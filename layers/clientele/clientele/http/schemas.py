@@ -46,9 +46,10 @@ class Problem(BaseModel):
     links: dict[str, int] | None = None
 
 
-class AddressOut(BaseModel):
-    id: str
-    customer_id: str
+class ShipToOut(BaseModel):
+    """An address's own fields; as an order's `ship_to`, a snapshot taken when the order was created
+    (later address-book changes don't alter it)."""
+
     label: str | None
     first_name: str | None
     last_name: str | None
@@ -63,6 +64,13 @@ class AddressOut(BaseModel):
     phone: str | None
     mobile: str | None
     fax: str | None
+
+
+class AddressOut(ShipToOut):
+    """An address-book entry: the address's fields and the entry's own."""
+
+    id: str
+    customer_id: str
     is_default_shipping: bool
     is_default_billing: bool
     created_at: str
@@ -340,25 +348,6 @@ class DownloadLink(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
-
-
-class ShipToOut(BaseModel):
-    """An address snapshot taken when the order was created (later address-book changes don't alter it)."""
-
-    label: str | None
-    first_name: str | None
-    last_name: str | None
-    company_name: str | None
-    line1: str
-    line2: str | None
-    city: str | None
-    state: str | None
-    postal_code: str | None
-    country: str
-    email: str | None
-    phone: str | None
-    mobile: str | None
-    fax: str | None
 
 
 class OrderLineOut(BaseModel):
