@@ -207,3 +207,29 @@ def test_stream_function_cost_per_customer_write(api, aws, watch, dynamodb_calls
     write_calls = [c for c in dynamodb_calls if c in {"PutItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem"}]
     assert len(write_calls) <= 3 * writes
     assert len(watch.received()) == writes
+
+
+def test_a_finished_import_puts_job_finished_and_an_event_per_created_customer(api, aws, watch):
+    from tests.harness import run_import_worker
+
+    csv = "code,name\r\nIMP-1,Imported One\r\nIMP-2,Imported Two\r\n"
+    job = api.call("imports/create", body={"type": "customers"}).body
+    aws.clients.s3.put_object(Bucket=aws.resources.bucket, Key=f"uploads/{api.tenant}/{job['id']}.csv", Body=csv)
+    run_import_worker(aws)
+    run_change_stream(aws)
+
+    events = watch.received()
+
+    finished = [e["detail"] for e in events if e["detail-type"] == "job.finished"]
+    assert finished == [
+        {
+            "id": finished[0]["id"],
+            "tenant_id": api.tenant,
+            "job_id": job["id"],
+            "type": "customer_import",
+            "status": "succeeded",
+            "counts": {"rows": 2, "created": 2, "updated": 0, "unchanged": 0, "skipped": 0, "failed": 0},
+        }
+    ]
+    created = sorted(e["detail"]["customer"]["name"] for e in events if e["detail-type"] == "customer.created")
+    assert created == ["Imported One", "Imported Two"]
