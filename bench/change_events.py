@@ -12,32 +12,21 @@ from __future__ import annotations
 import copy
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from tests.harness import _Context, _stream_pollers, admin, counted_dynamodb_calls, emulated, run_change_stream
+from tests.harness import (
+    _Context,
+    _stream_pollers,
+    admin,
+    counted_dynamodb_calls,
+    counted_put_events,
+    emulated,
+    run_change_stream,
+)
 
 CUSTOMERS = 40
 WRITES = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
 STREAM_FUNCTION = "change_stream/process"
-
-
-@contextmanager
-def _counted_put_events() -> Iterator[list[int]]:
-    from clientele.store.change_events.bus import events
-
-    entries: list[int] = []
-
-    def record(params: dict[str, Any], **_: Any) -> None:
-        entries.append(len(params.get("Entries", [])))
-
-    hooks = events().meta.events
-    hooks.register("provide-client-params.events.PutEvents", record, unique_id="bench-put-events")
-    try:
-        yield entries
-    finally:
-        hooks.unregister("provide-client-params.events.PutEvents", unique_id="bench-put-events")
 
 
 def _print(label: str, changes: int, calls: list[str], puts: list[int], seconds: float) -> None:
@@ -76,12 +65,12 @@ def main() -> None:
         for customer in made[: CUSTOMERS // 4]:
             api.add_address(customer["id"], {"line1": "1 Bench St", "country": "AU"})
         versions = CUSTOMERS * 2 + CUSTOMERS // 2 + CUSTOMERS // 4
-        with counted_dynamodb_calls() as calls, _counted_put_events() as puts:
+        with counted_dynamodb_calls() as calls, counted_put_events() as puts:
             started = time.perf_counter()
             run_change_stream(aws)
             elapsed = time.perf_counter() - started
         _print("first delivery", versions, calls, puts, elapsed)
-        with counted_dynamodb_calls() as calls, _counted_put_events() as puts:
+        with counted_dynamodb_calls() as calls, counted_put_events() as puts:
             started = time.perf_counter()
             for batch in batches:
                 aws.handler(STREAM_FUNCTION)(copy.deepcopy(batch), _Context(STREAM_FUNCTION))

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.harness import Api, _Context, run_change_stream, run_job_worker
+from tests.harness import Api, _Context, counted_put_events, run_change_stream, run_job_worker
 
 STREAM_FUNCTION = "change_stream/process"
 
@@ -181,31 +181,23 @@ def test_a_finished_bulk_job_puts_exactly_one_job_finished_event(api, aws, watch
     }
 
 
-def test_stream_function_cost_per_customer_write(api, aws, watch, dynamodb_calls, monkeypatch):
+def test_stream_function_cost_per_customer_write(api, aws, watch, dynamodb_calls):
     """Budget per customer write (no address book): search items (≤ 2 transactions), one history put,
     and a share of a PutEvents call (≤ 10 events per call)."""
-    from clientele.store.change_events import bus
-
-    puts: list[int] = []
-    put_events = bus.events().put_events
-
-    def counted(**request: Any) -> Any:
-        puts.append(len(request["Entries"]))
-        return put_events(**request)
-
-    monkeypatch.setattr(bus.events(), "put_events", counted)
     made = [api.created({"name": f"Costed {number}"}) for number in range(10)]
     for customer in made:
         api.patch(customer["id"], {"branch": "East"}, customer["etag"])
     dynamodb_calls.clear()
 
-    run_change_stream(aws)
+    with counted_put_events() as puts:
+        run_change_stream(aws)
 
     writes = 20
     assert sum(puts) == writes and len(puts) == 2  # ten events per PutEvents call
     assert dynamodb_calls.count("PutItem") == writes  # one history entry per version
     write_calls = [c for c in dynamodb_calls if c in {"PutItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem"}]
     assert len(write_calls) <= 3 * writes
+    assert len(dynamodb_calls) - len(write_calls) == 0  # no address book to read, nothing else read
     assert len(watch.received()) == writes
 
 
