@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import os
 
-from bench import dynamodb_calls, import_times, imports, ledger, lists_and_matching, moto_transactions, search
+from bench import (
+    change_events,
+    dynamodb_calls,
+    import_times,
+    imports,
+    ledger,
+    lists_and_matching,
+    moto_transactions,
+    search,
+)
 
 
 def main() -> None:
@@ -21,6 +30,8 @@ def main() -> None:
     lists_and_matching.main()
     print()
     search.main()
+    print()
+    change_events.main()
     print()
     imports.main()
 

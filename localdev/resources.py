@@ -1,8 +1,10 @@
 """Create the template's data resources on an AWS endpoint, from the template's own properties.
 
 Tables (keys, GSIs, TTL), buckets (with their S3 → SQS notifications), queues (with
-redrive to their DLQ) and SSM parameters. Works against the embedded moto server, an
-external endpoint, or in-process moto (``mock_aws``) when given plain boto3 clients.
+redrive to their DLQ), SSM parameters and EventBridge buses (the emulator delivers events put on
+a bus to the rules and targets created on it, e.g. an SQS queue a developer subscribes).
+Works against the embedded moto server, an external endpoint, or in-process moto (``mock_aws``)
+when given plain boto3 clients.
 Idempotent: whatever already exists is reused.
 """
 
@@ -24,6 +26,7 @@ from localdev.template import PhysicalResource, Resolver, Template, TemplateErro
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_s3.type_defs import FilterRuleTypeDef, NotificationConfigurationTypeDef, QueueConfigurationTypeDef
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -58,6 +61,7 @@ class AwsClients:
     sqs: SQSClient
     ssm: SSMClient
     secretsmanager: SecretsManagerClient
+    events: EventBridgeClient
 
     @classmethod
     def create(cls, endpoint_url: str | None, region: str) -> AwsClients:
@@ -69,6 +73,7 @@ class AwsClients:
             sqs=session.client("sqs", endpoint_url=endpoint_url),
             ssm=session.client("ssm", endpoint_url=endpoint_url),
             secretsmanager=session.client("secretsmanager", endpoint_url=endpoint_url),
+            events=session.client("events", endpoint_url=endpoint_url),
         )
 
 
@@ -85,6 +90,7 @@ class LocalResources:
     queue_arns: Mapping[str, str] = field(default_factory=dict)
     parameters: Mapping[str, str] = field(default_factory=dict)  # logical id -> parameter name
     secrets: Mapping[str, str] = field(default_factory=dict)  # logical id -> secret id
+    event_buses: Mapping[str, str] = field(default_factory=dict)  # logical id -> bus name
 
     @property
     def table(self) -> str | None:
@@ -93,6 +99,10 @@ class LocalResources:
     @property
     def bucket(self) -> str | None:
         return next(iter(self.buckets.values()), None)
+
+    @property
+    def event_bus(self) -> str | None:
+        return next(iter(self.event_buses.values()), None)
 
     def describe(self) -> dict[str, Any]:
         """The ``GET /_local/aws`` document."""
@@ -105,6 +115,9 @@ class LocalResources:
             "parameters": dict(self.parameters),
             "tables": dict(self.tables),
             "buckets": dict(self.buckets),
+            # Where the stream function puts change events (put rules and targets on it to watch them).
+            "event_bus": self.event_bus,
+            "event_buses": dict(self.event_buses),
         }
 
 
@@ -150,6 +163,10 @@ def create_resources(
         logical_id: _ensure_secret(logical_id, resource, resolver, clients.secretsmanager)
         for logical_id, resource in template.resources_of_type("AWS::SecretsManager::Secret").items()
     }
+    event_buses = {
+        logical_id: _ensure_event_bus(logical_id, resolver, clients.events)
+        for logical_id in template.resources_of_type("AWS::Events::EventBus")
+    }
     return LocalResources(
         endpoint_url=endpoint_url,
         region=region,
@@ -160,6 +177,7 @@ def create_resources(
         queue_arns=queue_arns,
         parameters=parameters,
         secrets=secrets,
+        event_buses=event_buses,
     )
 
 
@@ -407,4 +425,18 @@ def _ensure_secret(
         length = int((props.get("GenerateSecretString") or {}).get("PasswordLength", 32))
         value = token_urlsafe(length)[:length]
     secretsmanager.create_secret(Name=name, SecretString=value)
+    return name
+
+
+# ----------------------------------------------------------------------------- EventBridge
+
+
+def _ensure_event_bus(logical_id: str, resolver: Resolver, events: EventBridgeClient) -> str:
+    """Create the bus once; its rules and targets are the developer's (kept when the bus exists)."""
+    name = resolver.physical(logical_id).ref
+    try:
+        events.create_event_bus(Name=name)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ResourceAlreadyExistsException":
+            raise
     return name

@@ -802,6 +802,11 @@ def _secret_physical(resolver: Resolver, logical_id: str, props: Mapping[str, An
     return PhysicalResource(name, {"Id": name})
 
 
+def _event_bus_physical(resolver: Resolver, logical_id: str, props: Mapping[str, Any]) -> PhysicalResource:
+    name = resolver.name_property(props, "Name", _default_name(logical_id))
+    return PhysicalResource(name, {"Arn": resolver.arn("events", f"event-bus/{name}"), "Name": name})
+
+
 def _http_api_physical(resolver: Resolver, logical_id: str, props: Mapping[str, Any]) -> PhysicalResource:
     return PhysicalResource(LOCAL_API_ID, {"ApiEndpoint": "http://127.0.0.1"})
 
@@ -816,6 +821,7 @@ _PHYSICAL_NAMERS: dict[str, Callable[[Resolver, str, Mapping[str, Any]], Physica
     "AWS::SQS::Queue": _queue_physical,
     "AWS::SSM::Parameter": _parameter_physical,
     "AWS::SecretsManager::Secret": _secret_physical,
+    "AWS::Events::EventBus": _event_bus_physical,
     "AWS::Serverless::Function": _function_physical,
     "AWS::Lambda::Function": _function_physical,
     "AWS::Serverless::LayerVersion": _layer_physical,

@@ -292,6 +292,24 @@ def counted_dynamodb_calls() -> Iterator[list[str]]:
         events.unregister("before-call.dynamodb", unique_id="count-dynamodb-calls")
 
 
+@contextmanager
+def counted_put_events() -> Iterator[list[int]]:
+    """The entries of each PutEvents call the stream function makes, recorded by a botocore event hook."""
+    from clientele.store.change_events.bus import events
+
+    entries: list[int] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        entries.append(len(params.get("Entries", [])))
+
+    hooks = events().meta.events
+    hooks.register("provide-client-params.events.PutEvents", record, unique_id="count-put-events")
+    try:
+        yield entries
+    finally:
+        hooks.unregister("provide-client-params.events.PutEvents", unique_id="count-put-events")
+
+
 def run_job_worker(aws: Emulated, *, time_left_ms: int | Callable[[], int] = 300_000, max_messages: int = 100) -> int:
     """Deliver the jobs queue's messages to the bulk job worker, as Lambda's SQS integration would."""
     return run_queue(aws, "JobsQueue", "jobs/run_bulk", time_left_ms=time_left_ms, max_messages=max_messages)

@@ -18,6 +18,8 @@ class Settings(BaseModel):
     writes_switch_parameter: str | None = None
     # Where bulk-operation jobs are queued for the job worker.
     jobs_queue_url: str | None = None
+    # The stack's EventBridge bus, where the change stream function puts change events (API.md §14).
+    event_bus_name: str | None = None
     # Deliveries before a job message goes to the dead-letter queue (the queue's maxReceiveCount).
     jobs_max_receives: int = Field(default=5, ge=1)
     # Seconds a worker keeps the message it runs invisible, renewed every third of it while it runs:

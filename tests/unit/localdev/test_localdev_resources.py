@@ -83,6 +83,16 @@ def test_queues_have_redrive_to_their_dlq(aws: None, repo_template: Template) ->
             assert policy["maxReceiveCount"] == props["RedrivePolicy"]["maxReceiveCount"]
 
 
+def test_the_event_bus_is_created_and_named(aws: None, repo_template: Template) -> None:
+    resources = create_resources(repo_template)
+
+    assert resources.event_buses == {"ChangeEventBus": "clientele-local-changes"}
+    assert resources.describe()["event_bus"] == "clientele-local-changes"
+    names = [bus["Name"] for bus in boto3.client("events", region_name="us-east-1").list_event_buses()["EventBuses"]]
+    assert "clientele-local-changes" in names
+    assert create_resources(repo_template).event_buses == resources.event_buses  # reused
+
+
 def test_visibility_timeout_override(aws: None, repo_template: Template) -> None:
     resources = create_resources(repo_template, visibility_timeout=2)
     sqs = boto3.client("sqs", region_name="us-east-1")
@@ -175,6 +185,7 @@ def test_plain_clients_can_be_injected(aws: None, small_template: Template) -> N
         sqs=boto3.client("sqs", region_name="us-east-1"),
         ssm=boto3.client("ssm", region_name="us-east-1"),
         secretsmanager=boto3.client("secretsmanager", region_name="us-east-1"),
+        events=boto3.client("events", region_name="us-east-1"),
     )
     resources = create_resources(small_template, clients=clients, environ={"SWITCH_VALUE": "off"})
     assert resources.parameters == {"Switch": "/clientele-local/switch"}

@@ -199,4 +199,22 @@ def test_the_template_declares_the_change_stream_mapping():
     assert source.table_id == "Table" and source.starting_position == "TRIM_HORIZON"
     assert source.report_batch_item_failures and source.bisect_on_error
     assert source.on_failure_queue_id == "ChangeStreamFailureQueue"
-    assert source.filter_patterns == ({"dynamodb": {"Keys": {"sk": {"S": ["CUSTOMER"]}}}},)
+    terminal = ["succeeded", "completed_with_errors", "failed"]
+    assert source.filter_patterns == (
+        {"dynamodb": {"Keys": {"sk": {"S": ["CUSTOMER"]}}}},
+        {"dynamodb": {"Keys": {"sk": {"S": ["JOB"]}}, "NewImage": {"status": {"S": terminal}}}},
+    )
+
+
+def test_the_stream_function_sees_customer_items_and_jobs_that_finish_only():
+    patterns = Template.load(ROOT / "template.yaml").stream_event_sources()[0].filter_patterns
+
+    def job(status: str) -> dict[str, Any]:
+        written = record(1, "MODIFY", sk="JOB")
+        written["dynamodb"]["NewImage"] = {"status": {"S": status}}
+        return written
+
+    assert selected(patterns, record(1, "MODIFY")) and selected(patterns, record(1, "REMOVE"))
+    assert selected(patterns, job("succeeded")) and selected(patterns, job("failed"))
+    assert not selected(patterns, job("running")) and not selected(patterns, record(1, "REMOVE", sk="JOB"))
+    assert not selected(patterns, record(1, "INSERT", sk="HISTORY#000000000001"))

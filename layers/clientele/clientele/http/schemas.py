@@ -339,6 +339,29 @@ class SkuMappingPage(BaseModel):
     next_cursor: str | None = Field(description="Null exactly when has_more is false")
 
 
+class FieldChangeOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: Any = Field(alias="from", description="The value before this version (null: unset)")
+    to: Any = Field(description="The value in this version (null: unset)")
+
+
+class HistoryEntryOut(BaseModel):
+    version: int = Field(description="The customer version; a hard delete is one past the last version")
+    action: Literal["created", "updated", "archived", "unarchived", "deleted"]
+    at: str
+    by: str | None = Field(description="Subject of the token that wrote this version (null for a hard delete)")
+    changes: dict[str, FieldChangeOut] = Field(
+        description="Changed fields; the address book as `addresses` (address ids), the password only as `password_set`"
+    )
+
+
+class HistoryPage(BaseModel):
+    data: list[HistoryEntryOut]
+    has_more: bool
+    next_cursor: str | None = Field(description="Null exactly when has_more is false")
+
+
 class DownloadLink(BaseModel):
     """Where to fetch a file too large to answer inline (also the Location header)."""
 

@@ -10,6 +10,9 @@ Effects today:
   (a customer may have thousands), and doing it in the request after the commit could be cut short
   by a crash; the stream delivers the removal until it is processed, and no mapping can be written
   once the customer item is gone (every mapping write checks it), so no orphan can remain.
+- history and change events (`record_changes`): a customer version's history entry, written once
+  (domain.history), and the events the record stands for (domain.change_events), which the worker
+  puts on the bus after the batch's records are applied.
 """
 
 from __future__ import annotations
@@ -17,9 +20,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from clientele.domain.change_events.events import ChangeEvent, customer_event, job_finished
+from clientele.domain.history import service as history
+from clientele.domain.history.changes import version_of
 from clientele.domain.search import index as search_index
 from clientele.domain.sku_mappings import service as sku_mappings
 from clientele.observability import count
+from clientele.store.jobs.items import job_of
 from clientele.store.kernel import keys
 
 
@@ -41,3 +48,25 @@ def apply(
         count("SearchRecordsAlreadyApplied")  # redelivered, or older than what is indexed: nothing written
     if event_name == "REMOVE" and old_image:
         sku_mappings.purge_deleted_customer(tenant, customer_id, old_image)
+
+
+def record_changes(
+    event_name: str,
+    item_key: Mapping[str, str],
+    old_image: Mapping[str, Any] | None,
+    new_image: Mapping[str, Any] | None = None,
+) -> list[ChangeEvent]:
+    """Write a customer version's history entry; return the change events the record stands for."""
+    customer = keys.customer_of(item_key)
+    if customer is not None:
+        version = version_of(event_name, *customer, old_image, new_image)
+        if version is None:
+            return []  # no new version (a counter moved)
+        if history.record(version):
+            count("HistoryEntriesWritten")
+        else:
+            count("HistoryRecordsAlreadyApplied")
+        return [customer_event(version)]
+    job = job_of(item_key)
+    finished = job_finished(*job, old_image, new_image) if job is not None and event_name != "REMOVE" else None
+    return [finished] if finished is not None else []

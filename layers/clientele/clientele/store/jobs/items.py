@@ -14,6 +14,7 @@ retried or duplicated chunk can never apply twice.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,14 @@ DEFERRED_SK_PREFIX = "DEFER#"
 
 def job_key(tenant: str, job_id: str) -> dict[str, str]:
     return {"pk": f"T#{tenant}#J#{job_id}", "sk": JOB_SK}
+
+
+def job_of(key: Mapping[str, str]) -> tuple[str, str] | None:
+    """(tenant, job id) when `key` is a job item's key, else None."""
+    parts = str(key.get("pk", "")).split("#")
+    if key.get("sk") != JOB_SK or len(parts) != 4 or parts[0] != "T" or parts[2] != "J":
+        return None
+    return parts[1], parts[3]
 
 
 def error_key(tenant: str, job_id: str, number: int) -> dict[str, str]:

@@ -86,22 +86,23 @@ def to_item(values: Mapping[str, Any]) -> dict[str, AttributeValueTypeDef]:
     return {name: to_attribute(value) for name, value in values.items() if value is not None}
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A deserialized DynamoDB value as plain Python (integral numbers as int, other decimals as float)."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: plain_value(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [plain_value(item) for item in value]
     if isinstance(value, set):
-        return {_plain(item) for item in value}
+        return {plain_value(item) for item in value}
     return value
 
 
 def from_item(item: Mapping[str, AttributeValueTypeDef]) -> dict[str, Any]:
     """DynamoDB attribute map -> Python values (integral numbers as int)."""
     deserialize = _deserializer().deserialize
-    return {name: _plain(deserialize(value)) for name, value in item.items()}
+    return {name: plain_value(deserialize(value)) for name, value in item.items()}
 
 
 # Attributes that only the store writes: never part of what the domain reads back.

@@ -1,0 +1,1 @@
+"""The stack's EventBridge bus: change events put in batches (API.md §14)."""

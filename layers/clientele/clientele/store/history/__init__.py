@@ -1,0 +1,1 @@
+"""History items: one per customer version, in the customer's partition (API.md §14)."""
