@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from bench import dynamodb_calls, import_times, imports, ledger, lists_and_matching, moto_transactions, search
+from bench import dynamodb_calls, import_times, imports, ledger, lists_and_matching, moto_transactions, search, totals
 
 
 def main() -> None:
@@ -21,6 +21,8 @@ def main() -> None:
     lists_and_matching.main()
     print()
     search.main()
+    print()
+    totals.main()
     print()
     imports.main()
 
