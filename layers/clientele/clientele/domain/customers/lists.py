@@ -334,7 +334,7 @@ def list_customers(
     return result
 
 
-_UNCOUNTED_FILTERS = ("branch", "postal_code", "created_after", "created_before", "updated_after", "q")
+_UNCOUNTED_FILTERS = ("branch", "postal_code", "created_after", "created_before", "updated_after")
 
 
 def _counted_total(principal: Principal, query: CustomerFilter) -> int | None:
