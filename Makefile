@@ -74,7 +74,7 @@ check-build: build ## sam build, then fail if any native extension is not aarch6
 deploy: build ## sam deploy --guided (first time; later: sam deploy)
 	$(SAM) deploy --guided
 
-search-backfill: venv ## Index customers written before search existed: TABLE=<table> [ENDPOINT=<url>] [ARGS=--restart]
+search-backfill: venv ## Search items, counts and number lookups for customers written before them: TABLE=<table> [ENDPOINT=<url>] [ARGS="--restart --force --tenant t"]
 	$(BIN)/python scripts/search_backfill.py --table "$(TABLE)" $(if $(ENDPOINT),--endpoint-url "$(ENDPOINT)") $(ARGS)
 
 bench: venv ## Print performance figures (never fails on time)

@@ -13,6 +13,7 @@ from bench import (
     lists_and_matching,
     moto_transactions,
     search,
+    totals,
 )
 
 
@@ -32,6 +33,8 @@ def main() -> None:
     search.main()
     print()
     change_events.main()
+    print()
+    totals.main()
     print()
     imports.main()
 

@@ -17,6 +17,7 @@ import os
 import time
 from typing import Any
 
+from bench.cloning import put_and_follow
 from tests.harness import admin, emulated
 
 CUSTOMERS = int(os.environ.get("SEARCH_BENCH_CUSTOMERS", "20000"))
@@ -35,16 +36,11 @@ def _name(index: int) -> str:
 
 
 def _seed(aws, tenant: str, template: dict[str, Any]) -> float:
-    from boto3.dynamodb.types import TypeSerializer
-
     from clientele.domain.search import index
 
-    serializer = TypeSerializer()
-    client = aws.clients.dynamodb
     dropped = {name for name in template if name.startswith(("sort_", "lookup_")) or name.endswith("_list")}
-    started = time.perf_counter()
-    batch: list[dict[str, Any]] = []
-    for position in range(CUSTOMERS):
+
+    def clone(position: int) -> dict[str, Any]:
         customer_id = f"cus_BENCH{position:021d}"
         item = {name: value for name, value in template.items() if name not in dropped}
         item.update(
@@ -57,13 +53,10 @@ def _seed(aws, tenant: str, template: dict[str, Any]) -> float:
             emails=[f"buyer{position}@shop{position % 500}.example"],
             version=1,
         )
-        batch.append(item)
-        if len(batch) == 25 or position == CUSTOMERS - 1:
-            requests = [{"PutRequest": {"Item": {k: serializer.serialize(v) for k, v in i.items()}}} for i in batch]
-            client.batch_write_item(RequestItems={aws.table: requests})
-            for written in batch:
-                index.follow(tenant, written["id"], None, written)
-            batch = []
+        return item
+
+    started = time.perf_counter()
+    put_and_follow(aws, map(clone, range(CUSTOMERS)), lambda item: index.follow(tenant, item["id"], None, item))
     return time.perf_counter() - started
 
 

@@ -6,6 +6,8 @@ a batch re-sent from its first failed record), so applying a record twice must c
 Effects today:
 - the search index (domain.search.index): a customer version's word and identifier items, written
   once per version (conditioned on the version last indexed), stale ones deleted.
+- the per-tenant counts (domain.counts.tally): the customer moved to the bucket of its version,
+  conditioned on its counted marker.
 - a hard-deleted customer's SKU mappings are purged. They can't go in the delete's own transaction
   (a customer may have thousands), and doing it in the request after the commit could be cut short
   by a crash; the stream delivers the removal until it is processed, and no mapping can be written
@@ -21,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from clientele.domain.change_events.events import ChangeEvent, customer_event, job_finished
+from clientele.domain.counts import tally
 from clientele.domain.history import service as history
 from clientele.domain.history.changes import version_of
 from clientele.domain.search import index as search_index
@@ -46,6 +49,8 @@ def apply(
         count("SearchItemsWritten", applied.writes)
     if applied.skipped:
         count("SearchRecordsAlreadyApplied")  # redelivered, or older than what is indexed: nothing written
+    if tally.follow(tenant, customer_id, old_image, new_image if event_name != "REMOVE" else None).changed:
+        count("CustomerCountsMoved")
     if event_name == "REMOVE" and old_image:
         sku_mappings.purge_deleted_customer(tenant, customer_id, old_image)
 

@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictStr
 
 from clientele.config import get_settings
+from clientele.domain.counts import tally
 from clientele.domain.customers.fields import customer_view
 from clientele.domain.customers.normalize import postal_key
 from clientele.domain.kernel import clock, cursors
@@ -141,6 +142,13 @@ class _Filters:
         return store.Condition(" AND ".join(f"({clause})" for clause in self.clauses), self.names, self.values)
 
 
+def _scope(principal: Principal, query: CustomerFilter) -> tuple[str | None, tuple[bool, ...]]:
+    """The organization listed (the caller's own when organization-scoped, else the filter's) and the shelves."""
+    organization = principal.organization_id if principal.organization_scoped else query.organization_id
+    shelves = {"false": (False,), "true": (True,), "any": (False, True)}[query.archived]
+    return organization, shelves
+
+
 def plan(
     principal: Principal, query: CustomerFilter, sort: str, after_sort_value: str | None = None
 ) -> tuple[store.IndexQuery, dict[str, Any]]:
@@ -150,8 +158,7 @@ def plan(
     """
     sort_field = sort.lstrip("-")
     descending = sort.startswith("-")
-    organization = principal.organization_id if principal.organization_scoped else query.organization_id
-    shelves = {"false": (False,), "true": (True,), "any": (False, True)}[query.archived]
+    organization, shelves = _scope(principal, query)
     tenant = principal.tenant_id
     if organization is not None:
         prefix, partition_attribute = "org", "org_list"
@@ -228,8 +235,7 @@ def _range(low: str | None, high: str | None, after_sort_value: str | None = Non
 
 
 def search_scope(principal: Principal, query: CustomerFilter) -> search.Scope:
-    organization = principal.organization_id if principal.organization_scoped else query.organization_id
-    shelves = {"false": (False,), "true": (True,), "any": (False, True)}[query.archived]
+    organization, shelves = _scope(principal, query)
     return search.Scope(principal.tenant_id, organization, shelves)
 
 
@@ -319,6 +325,24 @@ def list_customers(
         "next_cursor": cursors.issue(page.positions, binding, key) if page.has_more else None,
     }
     if query.include_total:
-        counted = store.count(index_query, stop_at=deadline.at)
-        result["total"], result["total_exact"] = counted.total, counted.exact
+        counted_total = _counted_total(principal, query)
+        if counted_total is not None:
+            result["total"], result["total_exact"] = counted_total, True
+        else:
+            counted = store.count(index_query, stop_at=deadline.at)
+            result["total"], result["total_exact"] = counted.total, counted.exact
     return result
+
+
+_UNCOUNTED_FILTERS = ("branch", "postal_code", "created_after", "created_before", "updated_after")
+
+
+def _counted_total(principal: Principal, query: CustomerFilter) -> int | None:
+    """The total from the tenant's counts (one BatchGetItem) when every filter is a counted one.
+
+    None (count matches instead) when a filter isn't counted, or the tenant's counts aren't complete yet.
+    """
+    if any(getattr(query, name) is not None for name in _UNCOUNTED_FILTERS):
+        return None
+    organization, shelves = _scope(principal, query)
+    return tally.total(principal.tenant_id, organization, shelves, query.status, query.type)

@@ -44,6 +44,9 @@ def follow(
     return Applied(0, 0, skipped=True)
 
 
-def index_current(tenant: str, customer: Mapping[str, Any]) -> Applied:
-    """Write a customer's items from its current item (the backfill): nothing if this version is indexed."""
-    return store.apply(tenant, str(customer["id"]), None, entries_of(customer), _version(customer))
+def index_current(tenant: str, customer: Mapping[str, Any], generation: str | None = None) -> Applied:
+    """Write a customer's items from its current item (the backfill): nothing if this version is indexed,
+    unless `generation` (a forced pass) has not written it yet."""
+    return store.apply(
+        tenant, str(customer["id"]), None, entries_of(customer), _version(customer), generation=generation
+    )

@@ -152,6 +152,37 @@ def customer_id_for_number(tenant: str, number: int) -> str | None:
     return from_item(items[0])["id"] if items else None
 
 
+def add_number_lookup(tenant: str, customer: Mapping[str, Any]) -> bool:
+    """Give a numbered customer item written before the `lookup` index existed its number's lookup.
+
+    Conditioned on the item still being at this version and still without a lookup, so it never races
+    a writer (a changed customer is found again by the next pass). True when written.
+    """
+    from botocore.exceptions import ClientError
+
+    if customer.get("number") is None or customer.get("lookup_key") is not None:
+        return False
+    try:
+        call(
+            "update_item",
+            TableName=table_name(),
+            Key=to_item(keys.customer_key(tenant, str(customer["id"]))),
+            UpdateExpression="SET lookup_key = :key, lookup_sort = :sort",
+            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(lookup_key) AND #version = :version",
+            ExpressionAttributeNames={"#version": "version"},
+            ExpressionAttributeValues={
+                ":key": to_attribute(keys.customer_number_lookup(tenant, int(customer["number"]))),
+                ":sort": to_attribute(keys.NUMBER_LOOKUP_SORT),
+                ":version": to_attribute(customer["version"]),
+            },
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
 def ping() -> bool:
     """One cheap read: does the table answer?"""
     from botocore.exceptions import BotoCoreError, ClientError

@@ -100,6 +100,8 @@ class Applied:
 
 
 _NOT_LATER = "attribute_not_exists(pk) OR v < :v"
+# A forced rewrite (the backfill's --force pass `:g`): also this version, unless this pass wrote it.
+_NOT_LATER_OR_FORCED = "attribute_not_exists(pk) OR v < :v OR (v = :v AND (attribute_not_exists(g) OR g <> :g))"
 _INDEXED_BEFORE = "attribute_exists(pk) AND v < :v"
 
 
@@ -111,13 +113,16 @@ def apply(
     version: int,
     *,
     removed: bool = False,
+    generation: str | None = None,
 ) -> Applied:
     """Move a customer's search items from `before`'s to `after`'s, for `version`, at most once.
 
     With `before` (a change), only what differs is written, conditioned on the marker holding an
     earlier version. A customer whose items were never written (created before search existed, see the
     backfill) has no marker: then every item of `after` is written. Without `before` (a creation, a
-    backfill) every item is written, unless the marker already holds `version` or a later one.
+    backfill) every item is written, unless the marker already holds `version` or a later one; with
+    `generation` (a forced backfill pass, without `before`) also when it holds `version` but was not
+    written by that pass, so a resumed pass writes each customer once.
     """
     old = items_of(tenant, customer_id, before)
     new = items_of(tenant, customer_id, after)
@@ -141,9 +146,17 @@ def apply(
         # Never indexed: write the whole version (old items can't exist, deleting them is harmless).
     deletes = [key for key in old if key not in new]
     puts = list(new.values())
+    condition = _NOT_LATER if generation is None else _NOT_LATER_OR_FORCED
     try:
         calls = _write(
-            tenant, customer_id, puts=puts, deletes=deletes, version=version, condition=_NOT_LATER, removed=removed
+            tenant,
+            customer_id,
+            puts=puts,
+            deletes=deletes,
+            version=version,
+            condition=condition,
+            removed=removed,
+            generation=generation,
         )
     except _MarkerRefused:
         return Applied(0, 1, skipped=True)
@@ -164,6 +177,7 @@ def _write(
     version: int,
     condition: str,
     removed: bool,
+    generation: str | None = None,
 ) -> int:
     """The writes in transactions of at most 100 actions; each checks the marker, the last one sets it."""
     actions: list[tuple[str, Any]] = [("put", item) for item in puts] + [("delete", key) for key in deletes]
@@ -173,7 +187,10 @@ def _write(
     marker_item: dict[str, Any] = {**marker, "v": version}
     if removed:
         marker_item["expires_at"] = int(time.time()) + TOMBSTONE_SECONDS
-    values = {":v": version}
+    values: dict[str, Any] = {":v": version}
+    if generation is not None:
+        marker_item["g"] = generation
+        values[":g"] = generation
     calls = 0
     for index, chunk in enumerate(chunks):
         transaction = Transaction()

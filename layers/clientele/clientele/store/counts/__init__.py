@@ -1,0 +1,1 @@
+"""Per-tenant customer counts kept by the change stream, and each customer's counted bucket."""
