@@ -351,3 +351,26 @@ def test_each_function_may_touch_only_the_integration_secrets():
                 if any(action.startswith("secretsmanager:") for action in integration_actions):
                     assert "/integrations/*" in str(statement["Resource"]), logical_id
                     assert "Integration" in logical_id, logical_id
+
+
+def test_a_starshipit_url_set_back_to_null_is_the_default_again(api):
+    made = create(api, starshipit_body(base_url="https://api.starshipit.com/")).body
+    moved = patch(api, made["id"], {"base_url": "https://shop.example"}, made["etag"])
+    assert moved.status == 200 and moved.body["base_url"] == "https://shop.example"
+
+    back = patch(api, made["id"], {"base_url": None, "settings": None}, moved.etag)
+
+    assert back.status == 200 and back.body["base_url"] == "https://api.starshipit.com"
+    assert back.body["credentials"] == made["credentials"]
+
+
+def test_writes_cost_a_few_calls(api, dynamodb_calls):
+    made = create(api, woo_body()).body
+    dynamodb_calls.clear()
+    assert get(api, made["id"]).status == 200
+    assert dynamodb_calls == ["GetItem"]
+    dynamodb_calls.clear()
+    renamed = patch(api, made["id"], {"name": "Renamed"}, made["etag"])
+    assert renamed.status == 200 and dynamodb_calls == ["GetItem", "PutItem"]
+    dynamodb_calls.clear()
+    assert listed(api).status == 200 and dynamodb_calls == ["Query"]

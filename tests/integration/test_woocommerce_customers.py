@@ -228,3 +228,27 @@ def test_a_host_that_now_resolves_to_a_private_address_is_refused_at_the_call(ap
 
     assert reply.status == 422 and reply.body["type"] == "/problems/unsafe-url"
     assert fake.state.api_requests == before
+
+
+def test_a_page_costs_two_dynamodb_calls_whatever_its_size(api, fake, dynamodb_calls):
+    instance = store(api, fake)
+    for woo_id in (3, 50, 99):
+        api.create({"name": f"Linked {woo_id}", "external_id": f"woo:{instance['id']}:{woo_id}"})
+
+    for per_page in ("10", "100"):
+        dynamodb_calls.clear()
+        reply = browse(api, instance["id"], per_page=per_page)
+        assert reply.status == 200
+        assert dynamodb_calls == ["GetItem", "BatchGetItem"], per_page
+    assert sum(1 for item in reply.body["data"] if item["customer_id"]) == 3
+
+
+def test_organization_scoped_callers_see_only_their_organizations_links(api, fake):
+    instance = store(api, fake)
+    api.create({"name": "Theirs", "external_id": f"woo:{instance['id']}:1", "organization_id": "org-a"})
+    api.create({"name": "Others", "external_id": f"woo:{instance['id']}:2", "organization_id": "org-b"})
+    courier = api.as_caller(role="courier", organization_id="org-a")
+
+    data = browse(courier, instance["id"], per_page="2").body["data"]
+
+    assert data[0]["customer_id"] is not None and data[1]["customer_id"] is None
