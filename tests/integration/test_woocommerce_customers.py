@@ -177,9 +177,19 @@ def test_a_vendor_that_never_answers_is_502_before_the_function_times_out(api, f
     assert reply.status == 502 and reply.body["type"] == "/problems/integration-unavailable"
 
 
-def test_refused_credentials_are_422_with_the_stores_words_and_no_secret(api, fake, caplog):
+def test_refused_credentials_are_422_with_the_stores_words_and_no_secret(api, fake, caplog, monkeypatch):
+    from clientele.domain.integrations import client
+
     caplog.set_level(logging.INFO)
     caplog.set_level(logging.DEBUG, logger="clientele")
+    logged_calls: list[tuple[str, dict[str, Any]]] = []
+    real_info = client.logger.info
+
+    def info(message: str, *args: Any, extra: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        logged_calls.append((message, dict(extra or {})))
+        real_info(message, *args, extra=extra, **kwargs)
+
+    monkeypatch.setattr(client.logger, "info", info)
     wrong = {"consumer_key": "ck_not_the_key_123", "consumer_secret": "cs_not_the_secret_456"}
     instance = store(api, fake, credentials=wrong)
 
@@ -197,12 +207,19 @@ def test_refused_credentials_are_422_with_the_stores_words_and_no_secret(api, fa
     }
     # moto's request mock (the `responses` library, not in Lambda) logs each passed-through request object.
     ours = [record for record in caplog.records if record.name != "responses"]
-    logged = json.dumps([record.__dict__ for record in ours], default=str)
+    logged = json.dumps([record.__dict__ for record in ours], default=str) + json.dumps(logged_calls)
     for text in (json.dumps(reply.body), logged):
         assert "cs_not_the_secret_456" not in text and "ck_not_the_key_123" not in text
-    calls = [record.__dict__ for record in caplog.records if record.getMessage() == "integration call"]
-    assert calls and calls[-1]["status"] == 401 and calls[-1]["path"] == "/wp-json/wc/v3/customers"
-    assert calls[-1]["integration_id"] == instance["id"] and calls[-1]["method"] == "GET"
+    assert logged_calls[-1] == (
+        "integration call",
+        {
+            "integration_id": instance["id"],
+            "method": "GET",
+            "path": "/wp-json/wc/v3/customers",
+            "status": 401,
+            "duration_ms": logged_calls[-1][1]["duration_ms"],
+        },
+    )
 
 
 def test_a_host_that_now_resolves_to_a_private_address_is_refused_at_the_call(api, fake, monkeypatch):

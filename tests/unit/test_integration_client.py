@@ -250,3 +250,13 @@ def test_the_target_is_checked_again_at_each_call(fake, monkeypatch):
 
     with pytest.raises(UnsafeUrl):
         page(fake)
+
+
+def test_a_failed_tls_handshake_is_not_retried(fake, sleeps):
+    port = fake.base_url.rsplit(":", 1)[1]
+    call = woocommerce.request(connection(fake, base_url=f"https://127.0.0.1:{port}"), "/customers", [])
+
+    with pytest.raises(IntegrationUnavailable) as failure:
+        client.send(call, Deadline.none(), woocommerce.words)
+
+    assert "TLS" in failure.value.detail and sleeps == []

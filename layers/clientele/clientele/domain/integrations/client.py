@@ -286,8 +286,18 @@ def _try(call: Call, deadline: Deadline, vendor_words: Words) -> Answer:
         status = response.status_code
         with response:
             raw = _read_body(response, deadline)
+    except requests.exceptions.SSLError:
+        # A certificate or TLS setup that fails now fails on the next try too.
+        raise IntegrationUnavailable(
+            "the TLS handshake with the vendor failed (certificate or protocol)", {"status": None}
+        ) from None
     except requests.ConnectTimeout:
         raise _Retryable("the vendor could not be reached in time") from None
+    except requests.exceptions.ChunkedEncodingError:
+        # The answer broke off after the request arrived.
+        if not call.repeatable:
+            raise IntegrationUnavailable("the vendor's answer broke off", {"status": status}) from None
+        raise _Retryable("the vendor's answer broke off", status) from None
     except requests.ConnectionError as error:
         sent = not _unsent(error)
         if sent and not call.repeatable:
