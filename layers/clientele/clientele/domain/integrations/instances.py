@@ -150,25 +150,19 @@ def _checked_url(url: str) -> str:
         raise UnsafeUrl(f"{error}, so it can't be checked") from None
 
 
-def _typed_parts(
-    instance_type: str, credentials: Any, settings: Any, errors: list[FieldError]
-) -> tuple[dict[str, str] | None, dict[str, Any]]:
-    """Credentials (None: not sent) and settings checked by the type's models, every broken rule in one 422."""
-    found: list[FieldError] = list(errors)
-    checked_credentials: dict[str, str] | None = None
-    checked_settings: dict[str, Any] = {}
+def _checked(model: type[BaseModel], value: Any, at: tuple[str, ...], found: list[FieldError]) -> dict[str, Any] | None:
+    """`value` as `model` checks it, or None with its broken rules added to `found` (all reported at once)."""
     try:
-        checked_settings = validate(SETTINGS[instance_type], settings, at=("settings",)).model_dump()
+        return validate(model, value, at=at).model_dump()
     except ValidationFailed as failed:
         found.extend(failed.errors)
-    if credentials is not None:
-        try:
-            checked_credentials = validate(CREDENTIALS[instance_type], credentials, at=("credentials",)).model_dump()
-        except ValidationFailed as failed:
-            found.extend(failed.errors)
-    if found:
-        raise ValidationFailed(found)
-    return checked_credentials, checked_settings
+        return None
+
+
+def _url_required(instance_type: str, base_url: str | None) -> list[FieldError]:
+    if base_url is None and instance_type == "woocommerce":
+        return [FieldError("required", "is required for a WooCommerce store", "/base_url")]
+    return []
 
 
 def create(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
@@ -176,12 +170,12 @@ def create(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
     fields = validate(
         InstanceCreation, {k: v for k, v in body.items() if k not in READ_ONLY or k == "type"}, extra_errors=errors
     )
-    base_url = fields.base_url
-    if base_url is None and fields.type == "woocommerce":
-        errors = [FieldError("required", "is required for a WooCommerce store", "/base_url")]
-    credentials, settings = _typed_parts(fields.type, fields.credentials, fields.settings, errors)
-    assert credentials is not None  # sent (required by the body model)
-    url = _checked_url(base_url or STARSHIPIT_DEFAULT_URL)
+    found = _url_required(fields.type, fields.base_url)
+    credentials = _checked(CREDENTIALS[fields.type], fields.credentials, ("credentials",), found)
+    settings = _checked(SETTINGS[fields.type], fields.settings, ("settings",), found)
+    if found or credentials is None or settings is None:
+        raise ValidationFailed(found)
+    url = _checked_url(fields.base_url or STARSHIPIT_DEFAULT_URL)
     now = clock.now_timestamp()
     instance_id = ids.new_id("int")
     version_id = secrets.create(principal.tenant_id, instance_id, credentials)
@@ -261,14 +255,11 @@ def update(principal: Principal, instance_id: str, patch: dict[str, Any], if_mat
     sent = {name: value for name, value in patch.items() if name not in READ_ONLY}
     validate(InstancePatch, sent, extra_errors=errors)
     merged = merge_patch.apply({"name": current["name"], "base_url": current["base_url"]}, sent)
-    errors = []
-    try:
-        editable = validate(_Editable, merged)
-    except ValidationFailed as failed:
-        errors, editable = failed.errors, None
-    if editable is not None and editable.base_url is None and current["type"] == "woocommerce":
-        errors.append(FieldError("required", "is required for a WooCommerce store", "/base_url"))
-    new_credentials = None
+    found: list[FieldError] = []
+    editable = _checked(_Editable, merged, (), found)
+    if editable is not None:
+        found += _url_required(current["type"], editable["base_url"])
+    credentials = None
     if sent.get("credentials") is not None:
         # Keys not sent keep their value: read the current ones only when some are kept.
         required = set(CREDENTIALS[current["type"]].model_fields)
@@ -277,18 +268,22 @@ def update(principal: Principal, instance_id: str, patch: dict[str, Any], if_mat
             if required <= set(sent["credentials"])
             else secrets.read(principal.tenant_id, instance_id, current["secret_version"])
         )
-        new_credentials = merge_patch.apply(kept, sent["credentials"])
+        credentials = _checked(
+            CREDENTIALS[current["type"]], merge_patch.apply(kept, sent["credentials"]), ("credentials",), found
+        )
     # null settings go back to the defaults; an object merges into the current ones.
     settings = {} if "settings" in sent and sent["settings"] is None else current.get("settings") or {}
-    settings = merge_patch.apply(settings, sent.get("settings") or {})
-    credentials, checked_settings = _typed_parts(current["type"], new_credentials, settings, errors)
-    assert editable is not None  # no errors were found
+    checked_settings = _checked(
+        SETTINGS[current["type"]], merge_patch.apply(settings, sent.get("settings") or {}), ("settings",), found
+    )
+    if found or editable is None or checked_settings is None:
+        raise ValidationFailed(found)
     url = current["base_url"]
     if "base_url" in sent:
-        url = _checked_url(editable.base_url or STARSHIPIT_DEFAULT_URL)
+        url = _checked_url(editable["base_url"] or STARSHIPIT_DEFAULT_URL)
     after = {
         **current,
-        "name": editable.name,
+        "name": editable["name"],
         "base_url": url,
         "settings": checked_settings,
         "updated_at": clock.now_timestamp(),
