@@ -9,13 +9,14 @@ SAM_VENV := .venv-sam
 BIN := $(VENV)/bin
 SAM := $(SAM_VENV)/bin/sam
 PORT ?= 3000
+WOO_PORT ?= 8089
 PYTEST_ARGS ?=
 
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv sam-venv serve test lint imports typecheck format unit integration e2e validate build check-build deploy bench lock clean openapi search-backfill
+.PHONY: help venv sam-venv serve fake-woocommerce test lint imports typecheck format unit integration e2e validate build check-build deploy bench lock clean openapi search-backfill
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -36,6 +37,9 @@ sam-venv: $(SAM_VENV)/.installed ## Create .venv-sam with aws-sam-cli (kept apar
 
 serve: venv ## Run the API locally without Docker (http://127.0.0.1:$PORT, embedded AWS emulator)
 	PORT=$(PORT) $(BIN)/python -m localdev serve
+
+fake-woocommerce: venv ## A fake WooCommerce store beside `make serve` (http://127.0.0.1:$WOO_PORT, 250 demo customers)
+	$(BIN)/python -m localdev.fakes.woocommerce --port $(WOO_PORT)
 
 test: lint imports typecheck unit integration e2e validate check-build ## Everything CI checks
 

@@ -104,6 +104,8 @@ class LocalRunner:
         self.resources = create_resources(self.template, endpoint, region, visibility_timeout=visibility)
         specs = self.template.functions(self.template.resolver(self.resources.physical))
         prepare_environment(specs, endpoint, region)
+        # Integrations may call loopback fakes (API.md §13); only here, never in the template.
+        os.environ.setdefault("ALLOW_LOOPBACK_INTEGRATIONS", "true")
         add_to_sys_path(self.template.layer_dirs().values())
         self.functions = Functions(specs, region, self.template.layer_dirs().values())
         self.gateway = Gateway(

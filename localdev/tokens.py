@@ -21,7 +21,7 @@ SECRET_ENV = "LOCAL_JWT_SECRET"
 
 ALL_SCOPES = (
     "customer:read customer:create customer:update customer:delete customer:import "
-    "sku:read sku:write ledger:read ledger:write"
+    "sku:read sku:write ledger:read ledger:write integration:read integration:write"
 )
 
 

@@ -35,7 +35,7 @@ os.environ.update(
 
 ALL_SCOPES = (
     "customer:read customer:create customer:update customer:delete customer:import "
-    "sku:read sku:write ledger:read ledger:write"
+    "sku:read sku:write ledger:read ledger:write integration:read integration:write"
 )
 
 

@@ -31,6 +31,13 @@ class Settings(BaseModel):
     max_body_bytes: int = 1024 * 1024
     idempotency_ttl_seconds: int = 24 * 60 * 60
 
+    # Integration instances (API.md §13): each instance's credentials are one Secrets Manager secret
+    # named with this prefix (the functions' IAM policies are scoped to it).
+    integration_secret_prefix: str = "clientele/integrations/"
+    # Lets integrations call loopback addresses over http or https (local fakes). The local runner
+    # turns it on; the template never does.
+    allow_loopback_integrations: bool = False
+
     # Key that signs list cursors: the secret's ARN in AWS, or the value itself locally.
     cursor_secret_arn: str | None = None
     cursor_secret: str | None = None

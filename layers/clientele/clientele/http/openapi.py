@@ -28,6 +28,7 @@ _PROBLEMS = {
     422: "Validation error: errors point at each bad field or parameter",
     428: "Precondition required: this write needs If-Match",
     431: "Request header fields too large (over 10 KB)",
+    502: "The vendor gave no usable answer after the retries (integration-unavailable; upstream.status)",
     503: "Writes are switched off (endpoint-disabled, Retry-After: 3600), or the data store is busy",
 }
 

@@ -100,3 +100,11 @@ def fulfillment(body: dict[str, Any], status: int = 200) -> HttpResponse:
     if status == 201:
         headers["Location"] = f"/v1/fulfillments/{body['id']}"
     return Response(status_code=status, content_type=JSON, body=body, headers=headers)
+
+
+def integration(body: dict[str, Any], status: int = 200) -> HttpResponse:
+    """An integration instance with its ETag (and, when created, where it lives)."""
+    headers = {"ETag": body["etag"]}
+    if status == 201:
+        headers["Location"] = f"/v1/integrations/{body['id']}"
+    return Response(status_code=status, content_type=JSON, body=body, headers=headers)

@@ -519,3 +519,52 @@ class FulfillmentPage(BaseModel):
     data: list[FulfillmentOut]
     has_more: bool
     next_cursor: str | None = Field(description="Null exactly when has_more is false")
+
+
+class LastSyncOut(BaseModel):
+    job_id: str
+    status: str
+    finished_at: str | None
+
+
+class IntegrationOut(BaseModel):
+    id: str
+    type: Literal["starshipit", "woocommerce"]
+    name: str
+    base_url: str
+    settings: dict[str, Any] = Field(description='woocommerce: {"roles", "archive_missing"}; starshipit: {}')
+    credentials: dict[str, str] = Field(description='Masked: each value as "…" + its last 4 characters')
+    last_sync: LastSyncOut | None = Field(description="WooCommerce: the last finished sync, or null")
+    version: int
+    etag: str
+    created_at: str
+    updated_at: str
+
+
+class IntegrationPage(BaseModel):
+    data: list[IntegrationOut]
+    has_more: bool
+    next_cursor: str | None = Field(description="Null exactly when has_more is false")
+
+
+class WooCustomerOut(BaseModel):
+    woo_id: int
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    username: str | None
+    role: str | None
+    billing: dict[str, Any] | None
+    shipping: dict[str, Any] | None
+    date_modified: str | None
+    customer_id: str | None = Field(
+        description="The linked Clientele customer (external_id woo:{integration_id}:{woo_id})"
+    )
+
+
+class WooCustomerPage(BaseModel):
+    data: list[WooCustomerOut]
+    page: int
+    per_page: int
+    total: int | None = Field(description="X-WP-Total")
+    total_pages: int | None = Field(description="X-WP-TotalPages")

@@ -138,6 +138,35 @@ class AllocationRejected(ValidationFailed):
         self.detail = "the allocation breaks a ledger rule; nothing was allocated"
 
 
+class UnsafeUrl(ClienteleError):
+    """An integration's base_url breaks the outbound safety rules (API.md §13)."""
+
+    status, slug, title = 422, "unsafe-url", "Unsafe URL"
+
+
+class _Upstream(ClienteleError):
+    """A vendor call's failure; `upstream` carries the vendor's words (never credentials)."""
+
+    def __init__(self, detail: str, upstream: dict[str, Any]) -> None:
+        super().__init__(detail)
+        self.upstream = upstream
+
+    def extensions(self) -> dict[str, Any]:
+        return {"upstream": self.upstream}
+
+
+class IntegrationRejected(_Upstream):
+    status, slug, title = 422, "integration-rejected", "Integration Rejected"
+
+
+class IntegrationCredentialsRejected(_Upstream):
+    status, slug, title = 422, "integration-credentials-rejected", "Integration Credentials Rejected"
+
+
+class IntegrationUnavailable(_Upstream):
+    status, slug, title = 502, "integration-unavailable", "Integration Unavailable"
+
+
 class IdempotencyKeyReused(ClienteleError):
     status, slug, title = 422, "idempotency-key-reused", "Idempotency Key Reused"
 

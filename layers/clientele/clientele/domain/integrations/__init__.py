@@ -1,0 +1,1 @@
+"""Integration instances and the vendors they call (API.md §13)."""

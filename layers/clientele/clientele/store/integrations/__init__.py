@@ -1,0 +1,1 @@
+"""Integration instance items and their credentials (one Secrets Manager secret per instance)."""
