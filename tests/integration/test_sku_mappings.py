@@ -750,7 +750,7 @@ def test_a_redelivered_removal_purges_nothing_twice(api, aws, stored, dynamodb_c
 
     effects.apply("REMOVE", key, old_image)  # the same record again: nothing left to remove
 
-    assert dynamodb_calls == ["Query"]
+    assert dynamodb_calls == ["GetItem", "Query"]  # the counts' marker (a tombstone: nothing to move), the purge
     assert _left(stored, api.tenant, customer["id"]) == []
 
 
@@ -781,9 +781,11 @@ def test_customers_without_mappings_cost_the_change_stream_no_read(api, aws, dyn
 
     assert run_change_stream(aws) >= 1
     # The search index writes its items (one transaction per record), history its entries (a put per
-    # version, and after the delete their TTL: one Query, one UpdateItem per entry); the purge reads nothing.
-    assert set(dynamodb_calls) == {"TransactWriteItems", "PutItem", "Query", "UpdateItem"}
+    # version, and after the delete their TTL: one Query, one UpdateItem per entry), the counts read
+    # their per-customer marker (a GetItem per record); the purge reads nothing.
+    assert set(dynamodb_calls) == {"TransactWriteItems", "PutItem", "Query", "UpdateItem", "GetItem"}
     assert dynamodb_calls.count("Query") == 1
+    assert dynamodb_calls.count("GetItem") == 2
 
 
 def _left(stored, tenant, customer_id):

@@ -250,4 +250,6 @@ def test_all_scopes() -> None:
         "sku:write",
         "ledger:read",
         "ledger:write",
+        "integration:read",
+        "integration:write",
     ]
